@@ -1,0 +1,3 @@
+//! Blind Mirror server.
+
+fn main() {}

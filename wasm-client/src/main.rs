@@ -1,0 +1,3 @@
+//! Blind Mirror browser app.
+
+fn main() {}
