@@ -4,5 +4,8 @@
 #![forbid(unused_must_use)]
 
 pub mod error;
+pub mod params;
+pub mod ring;
+pub mod security;
 
 pub use error::{Error, Result};

@@ -1,0 +1,13 @@
+//! Ring arithmetic for R_Q = Z_Q[X]/(X^n + 1) in RNS form: word-sized modular arithmetic
+//! ([`modulus`]), the negacyclic NTT ([`ntt`]), RNS bases with CRT lifting ([`rns`]) and
+//! polynomials typed by their representation ([`poly`]). Nothing here knows about CKKS.
+
+pub mod modulus;
+pub mod ntt;
+pub mod poly;
+pub mod rns;
+
+pub use modulus::{Modulus, is_prime};
+pub use ntt::{NttBackend, NttPlan};
+pub use poly::{Coeff, Ntt, Poly};
+pub use rns::RnsBasis;

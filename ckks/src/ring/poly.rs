@@ -1,0 +1,526 @@
+//! Polynomials of R_Q = Z_Q[X]/(X^n + 1) in RNS form, Q = q_0 * ... * q_(L-1), stored as L rows
+//! of n residues (row i holds the polynomial mod q_i).
+//!
+//! The representation is part of the type: [`Poly<Coeff>`] holds coefficients
+//! p(X) = a_0 + a_1 X + ... + a_(n-1) X^(n-1); [`Poly<Ntt>`] holds, per row, the values of p at
+//! the odd powers of a primitive 2n-th root of unity (see [`crate::ring::ntt`]), where the
+//! negacyclic product is pointwise. Only [`Poly<Ntt>`] multiplies; conversions consume or copy.
+//!
+//! # Security
+//! Arithmetic on rows is constant time (see [`Modulus`]). [`Zeroize`] clears the rows; `Debug`
+//! prints the shape only. The lifts and `switch_modulus` run in variable time.
+
+use core::marker::PhantomData;
+use std::sync::Arc;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::ToPrimitive;
+use zeroize::Zeroize;
+
+use crate::ring::modulus::Modulus;
+use crate::ring::rns::RnsBasis;
+use crate::{Error, Result};
+
+/// Marker: coefficient form, p(X) = a_0 + a_1 X + ... + a_(n-1) X^(n-1), row i reduced mod q_i.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coeff;
+
+/// Marker: evaluation (NTT) form, row i holds p at the odd powers of a 2n-th root of unity mod q_i.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ntt;
+
+/// An element of R_Q = Z_Q[X]/(X^n + 1), stored as `basis.len()` rows of n residues in [0, q_i).
+pub struct Poly<R> {
+    basis: Arc<RnsBasis>,
+    rows: Vec<u64>,
+    _repr: PhantomData<R>,
+}
+
+impl<R> Clone for Poly<R> {
+    fn clone(&self) -> Self {
+        Self {
+            basis: Arc::clone(&self.basis),
+            rows: self.rows.clone(),
+            _repr: PhantomData,
+        }
+    }
+}
+
+impl<R> PartialEq for Poly<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.basis.same_as(&other.basis) && self.rows == other.rows
+    }
+}
+
+impl<R> Eq for Poly<R> {}
+
+impl<R> core::fmt::Debug for Poly<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Poly")
+            .field("repr", &core::any::type_name::<R>())
+            .field("n", &self.basis.n())
+            .field("rows", &self.basis.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> Zeroize for Poly<R> {
+    fn zeroize(&mut self) {
+        self.rows.zeroize();
+    }
+}
+
+impl<R> Poly<R> {
+    fn from_parts(basis: Arc<RnsBasis>, rows: Vec<u64>) -> Self {
+        Self {
+            basis,
+            rows,
+            _repr: PhantomData,
+        }
+    }
+
+    /// The zero polynomial over `basis`.
+    pub fn zero(basis: &Arc<RnsBasis>) -> Self {
+        Self::from_parts(Arc::clone(basis), vec![0; basis.len() * basis.n()])
+    }
+
+    /// A polynomial from `basis.len()` concatenated rows of n residues (row i mod q_i).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] unless `rows.len() == basis.len() * n`;
+    /// [`Error::ResidueOutOfRange`] for a residue not below its modulus.
+    pub fn from_rows(basis: &Arc<RnsBasis>, rows: Vec<u64>) -> Result<Self> {
+        let expected = basis.len() * basis.n();
+        if rows.len() != expected {
+            return Err(Error::LengthMismatch {
+                what: "polynomial rows",
+                expected,
+                found: rows.len(),
+            });
+        }
+        for (row, (values, m)) in rows.chunks_exact(basis.n()).zip(basis.moduli()).enumerate() {
+            if let Some(&value) = values.iter().find(|&&v| v >= m.value()) {
+                return Err(Error::ResidueOutOfRange {
+                    row,
+                    value,
+                    modulus: m.value(),
+                });
+            }
+        }
+        Ok(Self::from_parts(Arc::clone(basis), rows))
+    }
+
+    /// The RNS basis.
+    pub fn basis(&self) -> &Arc<RnsBasis> {
+        &self.basis
+    }
+
+    /// The ring degree n.
+    pub fn n(&self) -> usize {
+        self.basis.n()
+    }
+
+    /// Row i (the polynomial mod q_i), or `None` past the last row.
+    pub fn row(&self, i: usize) -> Option<&[u64]> {
+        let n = self.n();
+        self.rows
+            .get(i.checked_mul(n)?..i.checked_add(1)?.checked_mul(n)?)
+    }
+
+    /// The rows, in basis order.
+    pub fn rows(&self) -> impl Iterator<Item = &[u64]> {
+        self.rows.chunks_exact(self.basis.n())
+    }
+
+    /// The rows, mutably. Callers keep every residue of row i in [0, q_i).
+    pub fn rows_mut(&mut self) -> impl Iterator<Item = &mut [u64]> {
+        self.rows.chunks_exact_mut(self.basis.n())
+    }
+
+    /// The rows with their moduli.
+    fn rows_with_moduli_mut(&mut self) -> impl Iterator<Item = (&mut [u64], &Modulus)> {
+        self.rows
+            .chunks_exact_mut(self.basis.n())
+            .zip(self.basis.moduli())
+    }
+
+    /// All residues, row after row.
+    pub fn as_slice(&self) -> &[u64] {
+        &self.rows
+    }
+
+    /// All residues, row after row, by value.
+    pub fn into_rows(self) -> Vec<u64> {
+        self.rows
+    }
+
+    fn check_same_basis(&self, rhs: &Self) -> Result<()> {
+        if self.basis.same_as(&rhs.basis) {
+            Ok(())
+        } else {
+            Err(Error::ParamsMismatch)
+        }
+    }
+
+    /// self = self + rhs.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn add_assign(&mut self, rhs: &Self) -> Result<()> {
+        self.check_same_basis(rhs)?;
+        let n = self.n();
+        for ((a, m), b) in self.rows_with_moduli_mut().zip(rhs.rows.chunks_exact(n)) {
+            m.add_slices(a, b);
+        }
+        Ok(())
+    }
+
+    /// self = self - rhs.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn sub_assign(&mut self, rhs: &Self) -> Result<()> {
+        self.check_same_basis(rhs)?;
+        let n = self.n();
+        for ((a, m), b) in self.rows_with_moduli_mut().zip(rhs.rows.chunks_exact(n)) {
+            m.sub_slices(a, b);
+        }
+        Ok(())
+    }
+
+    /// self = -self.
+    pub fn neg_assign(&mut self) {
+        for (a, m) in self.rows_with_moduli_mut() {
+            m.neg_slice(a);
+        }
+    }
+
+    /// self + rhs.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn add(&self, rhs: &Self) -> Result<Self> {
+        let mut out = self.clone();
+        out.add_assign(rhs)?;
+        Ok(out)
+    }
+
+    /// self - rhs.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn sub(&self, rhs: &Self) -> Result<Self> {
+        let mut out = self.clone();
+        out.sub_assign(rhs)?;
+        Ok(out)
+    }
+
+    /// self = c * self, with c reduced mod each q_i (same in both forms).
+    pub fn mul_scalar_assign(&mut self, c: u64) {
+        for (a, m) in self.rows_with_moduli_mut() {
+            m.mul_scalar_slice(a, c);
+        }
+    }
+
+    /// The first `len` rows over the prefix basis (drops the top moduli; same form).
+    ///
+    /// # Errors
+    /// As [`RnsBasis::prefix`].
+    pub fn truncate(&self, len: usize) -> Result<Self> {
+        let basis = self.basis.prefix(len)?;
+        let rows = self.rows.iter().take(len * self.n()).copied().collect();
+        Ok(Self::from_parts(basis, rows))
+    }
+}
+
+impl Poly<Coeff> {
+    fn from_signed<T>(
+        basis: &Arc<RnsBasis>,
+        coeffs: &[T],
+        reduce: impl Fn(&Modulus, &T) -> u64,
+    ) -> Result<Self> {
+        let n = basis.n();
+        if coeffs.len() != n {
+            return Err(Error::LengthMismatch {
+                what: "polynomial coefficients",
+                expected: n,
+                found: coeffs.len(),
+            });
+        }
+        let mut rows = Vec::with_capacity(basis.len() * n);
+        for m in basis.moduli() {
+            rows.extend(coeffs.iter().map(|c| reduce(m, c)));
+        }
+        Ok(Self::from_parts(Arc::clone(basis), rows))
+    }
+
+    /// The polynomial with the given n signed coefficients, reduced mod each q_i.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] unless `coeffs.len() == n`.
+    pub fn from_i64(basis: &Arc<RnsBasis>, coeffs: &[i64]) -> Result<Self> {
+        Self::from_signed(basis, coeffs, |m, &c| m.reduce_i64(c))
+    }
+
+    /// As [`Poly::from_i64`], for i128 coefficients.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] unless `coeffs.len() == n`.
+    pub fn from_i128(basis: &Arc<RnsBasis>, coeffs: &[i128]) -> Result<Self> {
+        Self::from_signed(basis, coeffs, |m, &c| m.reduce_i128(c))
+    }
+
+    /// As [`Poly::from_i64`], for big-integer coefficients.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] unless `coeffs.len() == n`.
+    pub fn from_bigint(basis: &Arc<RnsBasis>, coeffs: &[BigInt]) -> Result<Self> {
+        Self::from_signed(basis, coeffs, |m, c: &BigInt| {
+            c.mod_floor(&BigInt::from(m.value())).to_u64().unwrap_or(0)
+        })
+    }
+
+    /// Forward NTT of every row; consumes `self`, so the old form cannot be used by mistake.
+    pub fn into_ntt(mut self) -> Poly<Ntt> {
+        for (i, row) in self.rows.chunks_exact_mut(self.basis.n()).enumerate() {
+            if let Some(plan) = self.basis.plan(i) {
+                plan.forward(row);
+            }
+        }
+        Poly::from_parts(self.basis, self.rows)
+    }
+
+    /// Forward NTT of a copy.
+    pub fn to_ntt(&self) -> Poly<Ntt> {
+        self.clone().into_ntt()
+    }
+
+    /// The residues of coefficient k across the rows, or `None` for k >= n.
+    pub fn coefficient_residues(&self, k: usize) -> Option<Vec<u64>> {
+        if k >= self.n() {
+            return None;
+        }
+        self.rows().map(|row| row.get(k).copied()).collect()
+    }
+
+    /// Every coefficient CRT-lifted to its centered value in (-Q/2, Q/2], as f64.
+    pub fn lift_centered_f64(&self) -> Vec<f64> {
+        let mut residues = vec![0u64; self.basis.len()];
+        (0..self.n())
+            .map(|k| {
+                for (r, row) in residues.iter_mut().zip(self.rows()) {
+                    *r = row.get(k).copied().unwrap_or(0);
+                }
+                self.basis.lift_centered_f64(&residues)
+            })
+            .collect()
+    }
+
+    /// Every coefficient CRT-lifted to its centered value in (-Q/2, Q/2].
+    pub fn lift_centered(&self) -> Vec<BigInt> {
+        let mut residues = vec![0u64; self.basis.len()];
+        (0..self.n())
+            .map(|k| {
+                for (r, row) in residues.iter_mut().zip(self.rows()) {
+                    *r = row.get(k).copied().unwrap_or(0);
+                }
+                self.basis.lift_centered(&residues)
+            })
+            .collect()
+    }
+
+    /// Exact modulus switch: each coefficient x (centered in (-Q/2, Q/2]) becomes
+    /// round(x * Q' / Q) = floor(x * Q' / Q + 1/2), reduced mod the moduli of `target`
+    /// (product Q'). The target may share no modulus with the source.
+    ///
+    /// One or two source moduli into one target modulus take a u128 path: with
+    /// y_i = x_i * (Q/q_i)^-1 mod q_i, x = sum y_i * Q/q_i - kQ, so
+    /// q' x / Q = sum (q' y_i / q_i) - k q' and each quotient and remainder is exact;
+    /// the rest uses big integers.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the ring degrees differ.
+    pub fn switch_modulus(&self, target: &Arc<RnsBasis>) -> Result<Poly<Coeff>> {
+        if target.n() != self.n() {
+            return Err(Error::ParamsMismatch);
+        }
+        if let ([t], 1..=2) = (target.moduli(), self.basis.len()) {
+            return Ok(self.switch_to_one_modulus(target, *t));
+        }
+        Ok(self.switch_modulus_bigint(target))
+    }
+
+    /// The u128 path of [`Poly::switch_modulus`] (source of one or two moduli, target `t`).
+    fn switch_to_one_modulus(&self, target: &Arc<RnsBasis>, t: Modulus) -> Poly<Coeff> {
+        let n = self.n();
+        let moduli = self.basis.moduli();
+        let product: u128 = moduli.iter().map(|m| u128::from(m.value())).product();
+        // Per source modulus: Q/q_i (as u128), (Q/q_i)^-1 mod q_i, and t = c_i * q_i + s_i.
+        struct Source<'a> {
+            m: &'a Modulus,
+            row: &'a [u64],
+            punctured: u128,
+            inv: (u64, u64),
+            c: u64,
+            s: (u64, u64),
+        }
+        let sources: Vec<Source<'_>> = moduli
+            .iter()
+            .zip(self.rows())
+            .enumerate()
+            .map(|(i, (m, row))| {
+                let s = t.value() % m.value();
+                Source {
+                    m,
+                    row,
+                    punctured: product / u128::from(m.value()),
+                    inv: self.basis.punctured_inv(i).unwrap_or((1, m.shoup(1))),
+                    c: t.value() / m.value(),
+                    s: (s, m.shoup(s)),
+                }
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for k in 0..n {
+            // sum_i (c_i y_i + floor(s_i y_i / q_i)) < 2 t + 2^63; R = sum r_i Q/q_i < 2Q.
+            let mut whole: u128 = 0;
+            let mut rem: u128 = 0;
+            for src in &sources {
+                let x = src.row.get(k).copied().unwrap_or(0);
+                let y = src.m.mul_shoup(x, src.inv.0, src.inv.1);
+                let q = src.m.value();
+                let mut quot = ((u128::from(y) * u128::from(src.s.1)) >> 64) as u64;
+                let mut r = y.wrapping_mul(src.s.0).wrapping_sub(quot.wrapping_mul(q));
+                if r >= q {
+                    r -= q;
+                    quot += 1;
+                }
+                whole += u128::from(src.c) * u128::from(y) + u128::from(quot);
+                rem += u128::from(r) * src.punctured;
+            }
+            // round(R / Q) = floor((2R + Q) / 2Q) in {0, 1, 2} since R < 2Q.
+            let twice = 2 * rem;
+            whole += u128::from(twice >= product) + u128::from(twice >= 3 * product);
+            out.push(t.reduce_u128(whole));
+        }
+        Poly::from_parts(Arc::clone(target), out)
+    }
+
+    /// The big-integer path of [`Poly::switch_modulus`] (any bases of the same degree).
+    fn switch_modulus_bigint(&self, target: &Arc<RnsBasis>) -> Poly<Coeff> {
+        let q = BigInt::from(self.basis.product());
+        let q_target = BigInt::from(target.product());
+        let two_q = &q * 2u32;
+        let rounded: Vec<BigInt> = self
+            .lift_centered()
+            .into_iter()
+            .map(|x| (x * &q_target * 2u32 + &q).div_floor(&two_q))
+            .collect();
+        let mut rows = Vec::with_capacity(target.len() * target.n());
+        for m in target.moduli() {
+            let modulus = BigInt::from(m.value());
+            rows.extend(
+                rounded
+                    .iter()
+                    .map(|y| y.mod_floor(&modulus).to_u64().unwrap_or(0)),
+            );
+        }
+        Poly::from_parts(Arc::clone(target), rows)
+    }
+
+    /// Rescale by the last modulus q_L: each coefficient x (centered) becomes round(x / q_L),
+    /// over the basis without q_L. Exact: (x - r) / q_L with r the centered residue of x mod the
+    /// odd prime q_L, computed row by row as (x_i - r) * q_L^-1 mod q_i.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] for a basis of one modulus (nothing to drop).
+    pub fn rescale_last(&self) -> Result<Poly<Coeff>> {
+        let lower = self.basis.drop_last().ok_or(Error::LengthMismatch {
+            what: "moduli to rescale (at least two)",
+            expected: 2,
+            found: self.basis.len(),
+        })?;
+        let n = self.n();
+        let last = self
+            .basis
+            .moduli()
+            .last()
+            .copied()
+            .ok_or(Error::ParamsMismatch)?;
+        let top: Vec<i64> = self
+            .row(self.basis.len() - 1)
+            .ok_or(Error::ParamsMismatch)?
+            .iter()
+            .map(|&r| last.center(r))
+            .collect();
+        let mut rows = Vec::with_capacity(lower.len() * n);
+        for (m, row) in lower.moduli().iter().zip(self.rows()) {
+            let inv = m.inv(last.value()).ok_or(Error::ParamsMismatch)?;
+            let inv_shoup = m.shoup(inv);
+            rows.extend(
+                row.iter()
+                    .zip(&top)
+                    .map(|(&x, &r)| m.mul_shoup(m.sub(x, m.reduce_i64(r)), inv, inv_shoup)),
+            );
+        }
+        Ok(Poly::from_parts(lower, rows))
+    }
+}
+
+impl Poly<Ntt> {
+    /// Inverse NTT of every row; consumes `self`.
+    pub fn into_coeff(mut self) -> Poly<Coeff> {
+        for (i, row) in self.rows.chunks_exact_mut(self.basis.n()).enumerate() {
+            if let Some(plan) = self.basis.plan(i) {
+                plan.inverse(row);
+            }
+        }
+        Poly::from_parts(self.basis, self.rows)
+    }
+
+    /// Inverse NTT of a copy.
+    pub fn to_coeff(&self) -> Poly<Coeff> {
+        self.clone().into_coeff()
+    }
+
+    /// self = self * rhs (pointwise: the negacyclic product).
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn mul_assign(&mut self, rhs: &Self) -> Result<()> {
+        self.check_same_basis(rhs)?;
+        let n = self.n();
+        for ((a, m), b) in self.rows_with_moduli_mut().zip(rhs.rows.chunks_exact(n)) {
+            m.mul_slices(a, b);
+        }
+        Ok(())
+    }
+
+    /// self * rhs.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn mul(&self, rhs: &Self) -> Result<Self> {
+        let mut out = self.clone();
+        out.mul_assign(rhs)?;
+        Ok(out)
+    }
+
+    /// self = self + a * b.
+    ///
+    /// # Errors
+    /// [`Error::ParamsMismatch`] if the bases differ.
+    pub fn mul_add_assign(&mut self, a: &Self, b: &Self) -> Result<()> {
+        self.check_same_basis(a)?;
+        self.check_same_basis(b)?;
+        let n = self.n();
+        for ((acc, m), (x, y)) in self
+            .rows_with_moduli_mut()
+            .zip(a.rows.chunks_exact(n).zip(b.rows.chunks_exact(n)))
+        {
+            m.mul_add_slices(acc, x, y);
+        }
+        Ok(())
+    }
+}
