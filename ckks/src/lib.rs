@@ -4,6 +4,7 @@
 #![forbid(unused_must_use)]
 
 pub mod error;
+pub mod wire;
 pub mod params;
 pub mod ring;
 pub mod security;
