@@ -4,9 +4,10 @@
 #![forbid(unused_must_use)]
 
 pub mod error;
-pub mod wire;
 pub mod params;
 pub mod ring;
+pub mod sampling;
 pub mod security;
+pub mod wire;
 
 pub use error::{Error, Result};

@@ -1,0 +1,535 @@
+//! Randomness for keys and encryption: the CSPRNG, the secret, error and uniform distributions,
+//! and the expansion of a 32-byte seed into the public uniform polynomial `a`.
+//!
+//! - Secret s: uniform ternary, each coefficient -1, 0 or 1 with probability 1/3.
+//! - Error e: centered binomial CBD(k) = sum_{j<k} (b_j - b'_j) for 2k independent fair bits,
+//!   with k = ceil(2 sigma^2): variance k/2, so sigma = 3.2 gives k = 21, standard deviation
+//!   sqrt(10.5) = 3.24 >= 3.2 and |e| <= 21 (6.5 standard deviations). Microsoft SEAL draws its
+//!   default sigma = 3.2 noise the same way; NewHope and Kyber argue (Renyi divergence) that a
+//!   binomial of the same variance is as good as the rounded Gaussian, and the lattice estimates
+//!   behind the HomomorphicEncryption.org table depend on the standard deviation only, which is
+//!   rounded up here. Unlike a table (CDT) sampler it needs no floating point, no table and no
+//!   comparison: two population counts per sample, constant time by construction.
+//! - Uniform a mod q_i: rejection sampling on ceil(log2 q_i)-bit candidates (no modular bias).
+//!   `a` is sampled directly in NTT form: the NTT is a bijection of (Z_q)^n, so uniform values
+//!   are uniform in either form. [`uniform_ntt_from_seed`] is part of the protocol: the exact
+//!   algorithm is in `docs/wire-format.md` ("Seed expansion") and pinned by known-answer tests.
+//!
+//! The seed-expansion PRG is AES-256 in counter mode (runtime AES-NI detection through the `aes`
+//! crate, constant-time bitsliced software elsewhere), chosen on the measurements in
+//! `docs/benchmarks.md` ("PRG"): on the server's hot path it expands 48 KiB in 6.9 us against
+//! 13 us for ChaCha8 and 30 us for ChaCha20.
+//!
+//! # Security
+//! Secrets come from [`ChaCha20Rng`] seeded by the operating system or the browser
+//! ([`os_rng`]); samplers take the caller's `&mut` [`CryptoRng`] so tests can fix a seed. The
+//! ternary and binomial samplers have no secret-dependent branches or memory accesses; rejection
+//! decisions depend only on discarded candidates. Secret samples and the random bytes behind them
+//! are returned in, and staged through, [`Zeroizing`] buffers.
+
+use std::sync::Arc;
+
+use aes::cipher::{KeyIvInit, StreamCipher};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, SeedableRng};
+use zeroize::Zeroizing;
+
+use crate::ring::{Modulus, Ntt, Poly, RnsBasis};
+use crate::{Error, Result};
+
+/// A 32-byte seed from which both ends expand the same public polynomial.
+pub type Seed = [u8; SEED_BYTES];
+
+/// Length of a [`Seed`] in bytes.
+pub const SEED_BYTES: usize = 32;
+
+/// Largest centered-binomial parameter k, for sigma = [`crate::params::MAX_SIGMA`] = 16.
+pub const MAX_BINOMIAL_K: u32 = 512;
+
+/// Largest k drawn from one 64-bit word; a larger k is a sum of draws (CBD(a) + CBD(b) =
+/// CBD(a + b) for independent draws).
+const WORD_BINOMIAL_K: u32 = 32;
+
+/// Domain-separation tag in the first four bytes of every AES-CTR counter block of the
+/// expansion of the public polynomial `a`.
+pub const EXPANSION_DOMAIN_A: [u8; 4] = *b"BM-a";
+
+/// Candidates drawn per PRG call when filling a row (the chunk size does not change the output:
+/// the stream is consumed in order and what follows the n-th accepted value is discarded).
+const CANDIDATES_PER_CHUNK: usize = 512;
+
+/// AES-256 in counter mode with a 64-bit big-endian block counter in the last 8 bytes of the
+/// counter block (NIST SP 800-38A).
+type Aes256Ctr = ctr::Ctr64BE<aes::Aes256>;
+
+/// A ChaCha20 generator seeded with 32 bytes of operating-system (or, on wasm32, browser
+/// `crypto.getRandomValues`) entropy.
+///
+/// # Errors
+/// [`Error::Entropy`] if the system source fails.
+pub fn os_rng() -> Result<ChaCha20Rng> {
+    let mut seed = Zeroizing::new([0u8; SEED_BYTES]);
+    getrandom::fill(seed.as_mut_slice()).map_err(|_| Error::Entropy)?;
+    Ok(ChaCha20Rng::from_seed(*seed))
+}
+
+/// A fresh uniformly random seed.
+pub fn fresh_seed<R: CryptoRng + ?Sized>(rng: &mut R) -> Seed {
+    let mut seed = [0u8; SEED_BYTES];
+    rng.fill_bytes(&mut seed);
+    seed
+}
+
+/// n coefficients, each uniform in {-1, 0, 1}.
+///
+/// Every random byte b < 243 = 3^5 yields five base-3 digits (bytes >= 243 are rejected, so the
+/// digits are exactly uniform); digit d becomes d - 1.
+///
+/// # Security
+/// No branch depends on an accepted byte (division by the constant 3 compiles to a multiply);
+/// the random bytes are wiped after use.
+pub fn ternary<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Zeroizing<Vec<i8>> {
+    const TRITS_PER_BYTE: usize = 5;
+    const ACCEPT_BELOW: u8 = 243;
+    let mut out = Zeroizing::new(Vec::with_capacity(n + TRITS_PER_BYTE));
+    let mut bytes = Zeroizing::new([0u8; 256]);
+    while out.len() < n {
+        rng.fill_bytes(bytes.as_mut_slice());
+        for &byte in bytes.iter() {
+            if byte >= ACCEPT_BELOW {
+                continue;
+            }
+            let mut b = byte;
+            for _ in 0..TRITS_PER_BYTE {
+                out.push((b % 3) as i8 - 1);
+                b /= 3;
+            }
+            if out.len() >= n {
+                break;
+            }
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// The centered-binomial parameter k = ceil(2 sigma^2) for a target standard deviation sigma.
+///
+/// # Errors
+/// [`Error::InvalidSigma`] unless sigma is finite, positive and k <= [`MAX_BINOMIAL_K`]
+/// (sigma <= 16).
+pub fn binomial_k(sigma: f64) -> Result<u32> {
+    let max = (f64::from(MAX_BINOMIAL_K) / 2.0).sqrt();
+    let k = (2.0 * sigma * sigma).ceil();
+    if !(sigma.is_finite() && sigma > 0.0 && k <= f64::from(MAX_BINOMIAL_K)) {
+        return Err(Error::InvalidSigma {
+            sigma,
+            min: 0.0,
+            max,
+        });
+    }
+    Ok(k as u32)
+}
+
+/// The standard deviation sqrt(k / 2) the error sampler actually has for a target sigma.
+///
+/// # Errors
+/// As [`binomial_k`].
+pub fn error_std_dev(sigma: f64) -> Result<f64> {
+    Ok((f64::from(binomial_k(sigma)?) / 2.0).sqrt())
+}
+
+/// The largest error magnitude the sampler can produce for a target sigma (k).
+///
+/// # Errors
+/// As [`binomial_k`].
+pub fn error_bound(sigma: f64) -> Result<u64> {
+    Ok(u64::from(binomial_k(sigma)?))
+}
+
+/// n error coefficients from CBD(k), k = [`binomial_k`]`(sigma)`: for sigma = 3.2, values in
+/// [-21, 21] with standard deviation 3.24.
+///
+/// Each sample reads ceil(2k / 8) little-endian random bytes x and returns
+/// popcount(x mod 2^k) - popcount((x >> k) mod 2^k).
+///
+/// # Errors
+/// As [`binomial_k`].
+///
+/// # Security
+/// Constant time: masks and population counts only. Output and random bytes are zeroized.
+pub fn error<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    sigma: f64,
+) -> Result<Zeroizing<Vec<i64>>> {
+    let k = binomial_k(sigma)?;
+    Ok(centered_binomial(rng, n, k))
+}
+
+/// n samples of CBD(k) for 1 <= k <= [`MAX_BINOMIAL_K`] (k is clamped into that range): one
+/// word per sample up to k = 32, else the sum of CBD(32) draws and one CBD(k mod 32) draw.
+fn centered_binomial<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Zeroizing<Vec<i64>> {
+    let k = k.clamp(1, MAX_BINOMIAL_K);
+    if k <= WORD_BINOMIAL_K {
+        return centered_binomial_word(rng, n, k);
+    }
+    let mut out = Zeroizing::new(vec![0i64; n]);
+    let (full, rest) = (k / WORD_BINOMIAL_K, k % WORD_BINOMIAL_K);
+    let parts =
+        core::iter::repeat_n(WORD_BINOMIAL_K, full as usize).chain((rest > 0).then_some(rest));
+    for part in parts {
+        let draw = centered_binomial_word(rng, n, part);
+        for (acc, &d) in out.iter_mut().zip(draw.iter()) {
+            *acc += d;
+        }
+    }
+    out
+}
+
+/// n samples of CBD(k) for 1 <= k <= 32, one little-endian word of ceil(2k / 8) bytes each.
+fn centered_binomial_word<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    k: u32,
+) -> Zeroizing<Vec<i64>> {
+    const SAMPLES_PER_CHUNK: usize = 256;
+    let k = k.clamp(1, WORD_BINOMIAL_K);
+    let width = (2 * k).div_ceil(8) as usize;
+    let mask = u64::MAX >> (u64::BITS - k);
+    let mut out = Zeroizing::new(Vec::with_capacity(n));
+    // 8 bytes of slack so every sample reads a whole little-endian word; the bytes beyond its
+    // width are masked off.
+    let mut bytes = Zeroizing::new(vec![0u8; width * SAMPLES_PER_CHUNK + 8]);
+    while out.len() < n {
+        let take = (n - out.len()).min(SAMPLES_PER_CHUNK);
+        if let Some(fill) = bytes.get_mut(..width * take) {
+            rng.fill_bytes(fill);
+        }
+        out.extend(bytes.windows(8).step_by(width).take(take).map(|w| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            let x = u64::from_le_bytes(word);
+            i64::from((x & mask).count_ones()) - i64::from(((x >> k) & mask).count_ones())
+        }));
+    }
+    out
+}
+
+/// Fills `row` with values uniform in [0, q) by rejection: each candidate is the next
+/// ceil(log2 q) / 8 (rounded up) bytes of `fill`'s stream read little-endian, masked to
+/// ceil(log2 q) bits, and accepted when below q.
+fn fill_uniform_row(mut fill: impl FnMut(&mut [u8]), modulus: &Modulus, row: &mut [u64]) {
+    let bits = modulus.bits();
+    let width = bits.div_ceil(8) as usize;
+    let mask = u64::MAX >> (u64::BITS - bits);
+    let q = modulus.value();
+    let mut bytes = vec![0u8; width * CANDIDATES_PER_CHUNK + 8];
+    let mut slots = row.iter_mut().peekable();
+    while slots.peek().is_some() {
+        if let Some(chunk) = bytes.get_mut(..width * CANDIDATES_PER_CHUNK) {
+            fill(chunk);
+        }
+        for w in bytes.windows(8).step_by(width).take(CANDIDATES_PER_CHUNK) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            let v = u64::from_le_bytes(word) & mask;
+            if v < q {
+                match slots.next() {
+                    Some(slot) => *slot = v,
+                    None => break,
+                }
+            }
+        }
+    }
+}
+
+/// The AES-256-CTR stream of `seed` for row `limb`: counter block
+/// `EXPANSION_DOMAIN_A || be32(limb) || be64(block index)`.
+fn expansion_stream(seed: &Seed, limb: u32) -> Aes256Ctr {
+    let mut iv = [0u8; 16];
+    let (tag, rest) = iv.split_at_mut(4);
+    tag.copy_from_slice(&EXPANSION_DOMAIN_A);
+    if let Some(limb_bytes) = rest.get_mut(..4) {
+        limb_bytes.copy_from_slice(&limb.to_be_bytes());
+    }
+    Aes256Ctr::new(seed.into(), &iv.into())
+}
+
+/// The public uniform polynomial `a` over `basis`, in NTT form, expanded from `seed`.
+///
+/// Row i (modulus q_i) reads the AES-256-CTR stream keyed by the seed with counter blocks
+/// `"BM-a" || be32(i) || be64(j)`, j = 0, 1, ..., and keeps, in order, the first n candidates
+/// below q_i (see [`fill_uniform_row`]); the j-th kept value is the j-th NTT value of the row in
+/// the library's evaluation order. Rows depend only on (seed, i, q_i, n): a prefix basis gives
+/// the first rows of a larger one. Specified in `docs/wire-format.md`, "Seed expansion".
+///
+/// # Errors
+/// None in practice: the values are below their moduli by construction (the `Result` is
+/// [`Poly::from_rows`]'s).
+pub fn uniform_ntt_from_seed(basis: &Arc<RnsBasis>, seed: &Seed) -> Result<Poly<Ntt>> {
+    let n = basis.n();
+    let mut rows = vec![0u64; basis.len() * n];
+    for (limb, (row, modulus)) in rows.chunks_exact_mut(n).zip(basis.moduli()).enumerate() {
+        let mut stream = expansion_stream(seed, limb as u32);
+        fill_uniform_row(
+            |buf| {
+                buf.fill(0);
+                stream.apply_keystream(buf);
+            },
+            modulus,
+            row,
+        );
+    }
+    Poly::from_rows(basis, rows)
+}
+
+/// A uniform polynomial over `basis` in NTT form drawn from `rng` (same rejection rule as
+/// [`uniform_ntt_from_seed`]).
+///
+/// # Errors
+/// None in practice (see [`uniform_ntt_from_seed`]).
+pub fn uniform_ntt<R: CryptoRng + ?Sized>(rng: &mut R, basis: &Arc<RnsBasis>) -> Result<Poly<Ntt>> {
+    let n = basis.n();
+    let mut rows = vec![0u64; basis.len() * n];
+    for (row, modulus) in rows.chunks_exact_mut(n).zip(basis.moduli()) {
+        fill_uniform_row(|buf| rng.fill_bytes(buf), modulus, row);
+    }
+    Poly::from_rows(basis, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aes::cipher::{BlockEncrypt, KeyInit};
+
+    fn test_rng(byte: u8) -> ChaCha20Rng {
+        ChaCha20Rng::from_seed([byte; 32])
+    }
+
+    #[test]
+    fn os_rng_produces_distinct_streams() {
+        let mut a = os_rng().unwrap();
+        let mut b = os_rng().unwrap();
+        assert_ne!(fresh_seed(&mut a), fresh_seed(&mut b));
+    }
+
+    #[test]
+    fn ternary_values_are_in_range_and_balanced() {
+        let n = 30_000;
+        let s = ternary(&mut test_rng(1), n);
+        assert_eq!(s.len(), n);
+        let mut counts = [0usize; 3];
+        for &v in s.iter() {
+            assert!((-1..=1).contains(&v));
+            counts[(v + 1) as usize] += 1;
+        }
+        // Each count is Binomial(n, 1/3): mean 10,000, sd 81.6; 6 sd = 490.
+        for c in counts {
+            assert!(c.abs_diff(n / 3) < 490, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn ternary_differs_between_seeds_and_repeats_for_one_seed() {
+        let a = ternary(&mut test_rng(2), 64);
+        let b = ternary(&mut test_rng(2), 64);
+        let c = ternary(&mut test_rng(3), 64);
+        assert_eq!(*a, *b);
+        assert_ne!(*a, *c);
+    }
+
+    #[test]
+    fn binomial_k_for_standard_sigma_is_21() {
+        assert_eq!(binomial_k(3.2).unwrap(), 21);
+        assert_eq!(error_bound(3.2).unwrap(), 21);
+        assert!((error_std_dev(3.2).unwrap() - 10.5f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn binomial_k_rejects_bad_sigma() {
+        for sigma in [0.0, -1.0, f64::NAN, f64::INFINITY, 16.01] {
+            assert!(
+                matches!(binomial_k(sigma), Err(Error::InvalidSigma { .. })),
+                "{sigma}"
+            );
+        }
+        assert_eq!(binomial_k(16.0).unwrap(), 512);
+    }
+
+    #[test]
+    fn error_has_the_binomial_moments_and_bound() {
+        let n = 200_000;
+        let e = error(&mut test_rng(4), n, 3.2).unwrap();
+        assert_eq!(e.len(), n);
+        assert!(e.iter().all(|v| v.abs() <= 21));
+        let mean = e.iter().sum::<i64>() as f64 / n as f64;
+        let var = e.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+        // Mean: sd of the sample mean is sqrt(10.5 / n) = 0.0072; 6 sd = 0.044.
+        assert!(mean.abs() < 0.044, "mean {mean}");
+        // Variance 10.5; the sample variance has sd ~ sqrt(2 * 10.5^2 / n) = 0.033; 6 sd = 0.2.
+        assert!((var - 10.5).abs() < 0.2, "variance {var}");
+        // The extremes are reachable but rare: P(|e| >= 15) ~ 1e-5, so some land within [12, 21].
+        assert!(e.iter().any(|v| v.abs() >= 12));
+    }
+
+    #[test]
+    fn wide_binomial_sums_words_to_the_right_variance() {
+        // sigma = 6: k = 72 = 32 + 32 + 8, variance 36; sample variance sd ~ 36 sqrt(2 / n).
+        let n = 100_000;
+        let e = error(&mut test_rng(8), n, 6.0).unwrap();
+        assert!(e.iter().all(|v| v.abs() <= 72));
+        let var = e.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / n as f64;
+        assert!(
+            (var - 36.0).abs() < 6.0 * 36.0 * (2.0 / n as f64).sqrt(),
+            "variance {var}"
+        );
+    }
+
+    #[test]
+    fn centered_binomial_k1_gives_minus_one_zero_one() {
+        let e = centered_binomial(&mut test_rng(5), 4000, 1);
+        let mut seen = [false; 3];
+        for &v in e.iter() {
+            assert!((-1..=1).contains(&v));
+            seen[(v + 1) as usize] = true;
+        }
+        assert_eq!(seen, [true; 3]);
+    }
+
+    fn basis_4096() -> Arc<RnsBasis> {
+        // The two largest 42-bit primes = 1 mod 8192 (as `ntt_primes(42, 4096, 2, &[])`).
+        RnsBasis::new(4096, &[4_398_046_486_529, 4_398_046_240_769]).unwrap()
+    }
+
+    #[test]
+    fn uniform_rows_are_below_their_moduli_and_spread() {
+        let basis = basis_4096();
+        let a = uniform_ntt(&mut test_rng(6), &basis).unwrap();
+        for (row, m) in a.rows().zip(basis.moduli()) {
+            let q = m.value();
+            assert!(row.iter().all(|&v| v < q));
+            // Mean of n uniform values: q/2 with sd q / sqrt(12 n) = 0.0045 q; 6 sd = 0.027 q.
+            let mean = row.iter().map(|&v| v as f64).sum::<f64>() / row.len() as f64;
+            assert!((mean / q as f64 - 0.5).abs() < 0.027);
+        }
+    }
+
+    #[test]
+    fn uniform_rejection_has_no_modular_bias() {
+        // q = 300 has 9 bits: candidates below 512, 212 of 512 rejected. Reducing candidates
+        // mod q instead would put 424/512 = 0.83 of the mass below 212; uniform puts 212/300 =
+        // 0.707 there. With 6000 draws the count below 212 has sd sqrt(6000 * 0.707 * 0.293) =
+        // 35, and the two hypotheses are 726 apart: accept within 6 sd of 4240.
+        let m = Modulus::new(300).unwrap();
+        let mut row = vec![0u64; 6000];
+        let mut rng = test_rng(7);
+        fill_uniform_row(
+            |b| rand_core::RngCore::fill_bytes(&mut rng, b),
+            &m,
+            &mut row,
+        );
+        assert!(row.iter().all(|&v| v < 300));
+        let below = row.iter().filter(|&&v| v < 212).count();
+        assert!(below.abs_diff(4240) < 210, "{below} values below 212");
+    }
+
+    #[test]
+    fn seed_expansion_is_deterministic_and_seed_dependent() {
+        let basis = basis_4096();
+        let a = uniform_ntt_from_seed(&basis, &[9; 32]).unwrap();
+        let b = uniform_ntt_from_seed(&basis, &[9; 32]).unwrap();
+        let c = uniform_ntt_from_seed(&basis, &[10; 32]).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a.row(0), a.row(1));
+    }
+
+    #[test]
+    fn seed_expansion_of_a_prefix_basis_is_the_first_rows() {
+        let basis = basis_4096();
+        let full = uniform_ntt_from_seed(&basis, &[11; 32]).unwrap();
+        let low = uniform_ntt_from_seed(&basis.prefix(1).unwrap(), &[11; 32]).unwrap();
+        assert_eq!(low.row(0), full.row(0));
+    }
+
+    #[test]
+    fn seed_expansion_follows_the_documented_aes_ctr_stream() {
+        // Recompute the first candidates of row 1 from single AES-256 block encryptions of
+        // "BM-a" || be32(1) || be64(j), 6 little-endian bytes each, masked to 42 bits.
+        let basis = basis_4096();
+        let seed: Seed = core::array::from_fn(|i| i as u8);
+        let a = uniform_ntt_from_seed(&basis, &seed).unwrap();
+        let cipher = aes::Aes256::new(&seed.into());
+        let mut stream = Vec::new();
+        for j in 0u64..3 {
+            let mut block = [0u8; 16];
+            block[..4].copy_from_slice(b"BM-a");
+            block[4..8].copy_from_slice(&1u32.to_be_bytes());
+            block[8..].copy_from_slice(&j.to_be_bytes());
+            let mut block = block.into();
+            cipher.encrypt_block(&mut block);
+            stream.extend_from_slice(&block);
+        }
+        let q = basis.moduli()[1].value();
+        let expected: Vec<u64> = stream
+            .chunks_exact(6)
+            .map(|c| {
+                let mut w = [0u8; 8];
+                w[..6].copy_from_slice(c);
+                u64::from_le_bytes(w) & ((1 << 42) - 1)
+            })
+            .filter(|&v| v < q)
+            .take(8)
+            .collect();
+        assert_eq!(expected.len(), 8);
+        assert_eq!(&a.row(1).unwrap()[..8], expected.as_slice());
+    }
+
+    /// Known answer: seed 00 01 .. 1f over n = 4096, q = (4398046486529, 4398046240769). The NTT
+    /// values pin the PRG, byte order and rejection rule; the coefficients (after the inverse
+    /// NTT) also pin the evaluation order. Both ends of the protocol must reproduce these.
+    #[test]
+    fn seed_expansion_known_answer() {
+        let basis = basis_4096();
+        let seed: Seed = core::array::from_fn(|i| i as u8);
+        let a = uniform_ntt_from_seed(&basis, &seed).unwrap();
+        assert_eq!(
+            a.row(0).unwrap()[..4],
+            [
+                119_584_814_930,
+                1_000_508_204_901,
+                1_099_325_104_790,
+                342_186_543_124
+            ]
+        );
+        assert_eq!(
+            a.row(1).unwrap()[..4],
+            [
+                1_137_400_613_265,
+                4_033_558_938_689,
+                482_231_079_158,
+                918_393_420_627
+            ]
+        );
+        let c = a.to_coeff();
+        assert_eq!(
+            c.row(0).unwrap()[..4],
+            [
+                3_776_137_255_729,
+                4_360_959_076_111,
+                2_006_963_583_537,
+                896_014_413_488
+            ]
+        );
+        assert_eq!(
+            c.row(1).unwrap()[..4],
+            [
+                1_890_962_616_829,
+                316_246_405_704,
+                554_118_768_572,
+                17_954_821_865
+            ]
+        );
+    }
+}
