@@ -1,0 +1,722 @@
+//! Bit-packing of RNS residues and ternary coefficients.
+//!
+//! A polynomial with rows `r_0, .., r_k` (row i holds n residues mod q_i) is packed row after
+//! row; each residue of row i takes exactly `bits(q_i) = ceil(log2 q_i)` bits (the bit length of
+//! `q_i - 1`), least significant bit first, into a little-endian bit stream: bit j of the stream
+//! is bit `j % 8` of byte `j / 8`. Rows follow each other with no padding; only the last byte is
+//! padded, with zero bits. The packed size is `ceil(n * sum_i bits(q_i) / 8)` bytes.
+//!
+//! A subset of coefficients (indices `k_0, .., k_(m-1)`) is packed the same way with `m` values
+//! per row: row i carries `r_i[k_0], .., r_i[k_(m-1)]`, so it unpacks as a polynomial of `m`
+//! coefficients ([`unpack_subset`]).
+//!
+//! Unpacking checks the byte length, every residue (`< q_i`, else `Error::ResidueOutOfRange`)
+//! and the padding bits (zero, else `Error::NonZeroPadding`), so every byte string has at most
+//! one meaning. Lengths come from the caller's parameters, never from the bytes, and every
+//! length product is checked (`Error::TooLarge`).
+//!
+//! The packer works a 64-bit word at a time (a 128-bit accumulator), not bit by bit.
+//!
+//! # Security
+//! Residue packing runs on public data (ciphertexts, public keys) and branches on values only to
+//! report errors. The ternary packer, used for a secret key export, maps values without
+//! branching and reports an invalid value only after the whole key is processed.
+
+use zeroize::Zeroizing;
+
+use super::Writer;
+use crate::error::{Error, Result};
+
+/// Bits needed to store any residue mod `q`: `ceil(log2 q)`, the bit length of `q - 1`.
+/// (1 for q = 2, 42 for a 42-bit prime, k for q = 2^k.)
+#[must_use]
+pub const fn residue_bits(q: u64) -> u32 {
+    u64::BITS - q.saturating_sub(1).leading_zeros()
+}
+
+/// Bits of each row's residues, checking every modulus is at least 2.
+fn row_bits(moduli: &[u64]) -> Result<Vec<u32>> {
+    moduli
+        .iter()
+        .map(|&q| {
+            if q < 2 {
+                Err(Error::ModulusSize {
+                    bits: residue_bits(q),
+                    min: 1,
+                    max: u64::BITS,
+                })
+            } else {
+                Ok(residue_bits(q))
+            }
+        })
+        .collect()
+}
+
+/// Size in bytes of `n` residues per row packed for `moduli`: `ceil(n * sum bits(q_i) / 8)`.
+///
+/// # Errors
+/// `Error::ModulusSize` for a modulus below 2; `Error::TooLarge` when the size overflows `usize`.
+pub fn packed_len(n: usize, moduli: &[u64]) -> Result<usize> {
+    let bits_per_coeff: usize = row_bits(moduli)?.iter().map(|&b| b as usize).sum();
+    let total_bits = n.checked_mul(bits_per_coeff).ok_or(Error::TooLarge {
+        what: "packed polynomial",
+        found: n,
+        max: usize::MAX / bits_per_coeff.max(1),
+    })?;
+    Ok(total_bits.div_ceil(8))
+}
+
+/// Size in bytes of `n` ternary coefficients at 2 bits each: `ceil(n / 4)`.
+#[must_use]
+pub const fn ternary_packed_len(n: usize) -> usize {
+    n.div_ceil(4)
+}
+
+/// Appends `rows` (`moduli.len()` rows of `n` residues, row i mod `moduli[i]`) to `w`, packed.
+///
+/// # Errors
+/// `Error::LengthMismatch` when `rows.len() != n * moduli.len()`; `Error::ResidueOutOfRange`
+/// for a residue not below its modulus (nothing is appended then); errors of [`packed_len`].
+pub fn pack_rows(w: &mut Writer, rows: &[u64], n: usize, moduli: &[u64]) -> Result<()> {
+    let bits = row_bits(moduli)?;
+    let expected = n.checked_mul(moduli.len()).ok_or(Error::TooLarge {
+        what: "polynomial rows",
+        found: n,
+        max: usize::MAX / moduli.len().max(1),
+    })?;
+    if rows.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "polynomial rows",
+            expected,
+            found: rows.len(),
+        });
+    }
+    check_rows(rows, n, moduli)?;
+    let len = packed_len(n, moduli)?;
+    let mut bw = BitWriter::new(w.buf_mut(), len);
+    if n > 0 {
+        for ((row, &q), &b) in rows.chunks_exact(n).zip(moduli).zip(&bits) {
+            debug_assert!(row.iter().all(|&v| v < q));
+            for &v in row {
+                bw.push(v, b);
+            }
+        }
+    }
+    bw.finish();
+    Ok(())
+}
+
+/// Appends, for each row, the residues at `indices` (in the order given), packed as a
+/// polynomial of `indices.len()` coefficients.
+///
+/// # Errors
+/// `Error::LengthMismatch` when `rows.len() != n * moduli.len()`; `Error::IndexOutOfRange` for an
+/// index `>= n`; `Error::ResidueOutOfRange`; errors of [`packed_len`].
+pub fn pack_subset(
+    w: &mut Writer,
+    rows: &[u64],
+    n: usize,
+    moduli: &[u64],
+    indices: &[usize],
+) -> Result<()> {
+    let expected = n.checked_mul(moduli.len()).ok_or(Error::TooLarge {
+        what: "polynomial rows",
+        found: n,
+        max: usize::MAX / moduli.len().max(1),
+    })?;
+    if rows.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "polynomial rows",
+            expected,
+            found: rows.len(),
+        });
+    }
+    if let Some(&index) = indices.iter().find(|&&k| k >= n) {
+        return Err(Error::IndexOutOfRange { index, n });
+    }
+    let picked: Vec<u64> = if n == 0 {
+        Vec::new()
+    } else {
+        rows.chunks_exact(n)
+            .flat_map(|row| indices.iter().filter_map(move |&k| row.get(k).copied()))
+            .collect()
+    };
+    pack_rows(w, &picked, indices.len(), moduli)
+}
+
+/// Unpacks `moduli.len()` rows of `n` residues from exactly [`packed_len`]`(n, moduli)` bytes.
+///
+/// # Errors
+/// `Error::LengthMismatch` for any other byte length (checked before allocating);
+/// `Error::ResidueOutOfRange { row, value, modulus }` for the first residue not below its
+/// modulus; `Error::NonZeroPadding` when the final byte's unused bits are not zero; errors of
+/// [`packed_len`].
+pub fn unpack_rows(bytes: &[u8], n: usize, moduli: &[u64]) -> Result<Vec<u64>> {
+    let expected = packed_len(n, moduli)?;
+    if bytes.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "packed polynomial",
+            expected,
+            found: bytes.len(),
+        });
+    }
+    // n * moduli.len() <= n * sum(bits) <= 8 * bytes.len() (every modulus has >= 1 bit),
+    // so this cannot overflow once the length check passed.
+    let total = n.checked_mul(moduli.len()).ok_or(Error::TooLarge {
+        what: "polynomial rows",
+        found: n,
+        max: usize::MAX / moduli.len().max(1),
+    })?;
+    let mut out = vec![0_u64; total];
+    unpack_rows_into(bytes, n, moduli, &mut out)?;
+    Ok(out)
+}
+
+/// [`unpack_rows`] into a caller's buffer of `n * moduli.len()` values (rows in order). On error
+/// the buffer holds a partial result and must not be used.
+///
+/// # Errors
+/// As [`unpack_rows`], plus `Error::LengthMismatch` when `out` has the wrong length.
+pub fn unpack_rows_into(bytes: &[u8], n: usize, moduli: &[u64], out: &mut [u64]) -> Result<()> {
+    let bits = row_bits(moduli)?;
+    let expected = packed_len(n, moduli)?;
+    if bytes.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "packed polynomial",
+            expected,
+            found: bytes.len(),
+        });
+    }
+    let rows = n.checked_mul(moduli.len()).ok_or(Error::TooLarge {
+        what: "polynomial rows",
+        found: n,
+        max: usize::MAX / moduli.len().max(1),
+    })?;
+    if out.len() != rows {
+        return Err(Error::LengthMismatch {
+            what: "output rows",
+            expected: rows,
+            found: out.len(),
+        });
+    }
+    let mut br = BitReader::new(bytes);
+    if n > 0 {
+        for (row_index, ((row, &q), &b)) in
+            out.chunks_exact_mut(n).zip(moduli).zip(&bits).enumerate()
+        {
+            for slot in row.iter_mut() {
+                let value = br.pull(b);
+                if value >= q {
+                    return Err(Error::ResidueOutOfRange {
+                        row: row_index,
+                        value,
+                        modulus: q,
+                    });
+                }
+                *slot = value;
+            }
+        }
+    }
+    br.finish("packed polynomial")
+}
+
+/// Unpacks what [`pack_subset`] wrote for `count` indices: `moduli.len()` rows of `count`
+/// residues (the same layout as a polynomial of `count` coefficients).
+///
+/// # Errors
+/// As [`unpack_rows`] with `n = count`.
+pub fn unpack_subset(bytes: &[u8], count: usize, moduli: &[u64]) -> Result<Vec<u64>> {
+    unpack_rows(bytes, count, moduli)
+}
+
+/// Appends ternary coefficients at 2 bits each, LSB first: 0 -> 0b00, 1 -> 0b01, -1 -> 0b10
+/// (the value mod 3); the final byte is padded with zero bits.
+///
+/// # Errors
+/// `Error::InvalidTernary` for a value outside {-1, 0, 1} (nothing is appended then).
+///
+/// # Security
+/// Constant time in the values: the code is a branch-free map, and validity is checked once over
+/// the whole input.
+pub fn pack_ternary(w: &mut Writer, coeffs: &[i8]) -> Result<()> {
+    // x + 1 is in {0, 1, 2} exactly for valid values.
+    let invalid = coeffs.iter().fold(0_u8, |acc, &x| {
+        acc | u8::from((x.wrapping_add(1) as u8) > 2)
+    });
+    if invalid != 0 {
+        let (index, &value) = coeffs
+            .iter()
+            .enumerate()
+            .find(|&(_, &x)| !(-1..=1).contains(&x))
+            .ok_or(Error::InvalidTernary { index: 0, value: 0 })?;
+        return Err(Error::InvalidTernary {
+            index,
+            value: value as u8,
+        });
+    }
+    let out = w.buf_mut();
+    out.reserve(ternary_packed_len(coeffs.len()));
+    for chunk in coeffs.chunks(4) {
+        let byte = chunk.iter().enumerate().fold(0_u8, |acc, (j, &x)| {
+            // -1 -> 2, 0 -> 0, 1 -> 1 without a branch: (x & 3) maps -1 to 3; subtract the sign bit.
+            let code = ((x as u8) & 3) - ((x as u8) >> 7);
+            acc | (code << (2 * j))
+        });
+        out.push(byte);
+    }
+    Ok(())
+}
+
+/// Unpacks `n` ternary coefficients from exactly [`ternary_packed_len`]`(n)` bytes.
+///
+/// # Errors
+/// `Error::LengthMismatch` for another length; `Error::InvalidTernary` for the code 0b11
+/// (value 3); `Error::NonZeroPadding` when the unused bits of the last byte are not zero.
+///
+/// # Security
+/// The result is zeroized on drop. Codes are mapped without branching; an invalid code is reported
+/// after the whole input is processed.
+pub fn unpack_ternary(bytes: &[u8], n: usize) -> Result<Zeroizing<Vec<i8>>> {
+    let expected = ternary_packed_len(n);
+    if bytes.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "packed ternary key",
+            expected,
+            found: bytes.len(),
+        });
+    }
+    let mut out = Zeroizing::new(vec![0_i8; n]);
+    let mut invalid = 0_u8;
+    for (chunk, &byte) in out.chunks_mut(4).zip(bytes) {
+        for (j, slot) in chunk.iter_mut().enumerate() {
+            let code = (byte >> (2 * j)) & 3;
+            invalid |= code & (code >> 1);
+            // 0 -> 0, 1 -> 1, 2 -> -1 (3 is flagged above).
+            *slot = ((code & 1) as i8) - ((code >> 1) as i8);
+        }
+    }
+    if invalid != 0 {
+        let bad = bytes
+            .iter()
+            .flat_map(|&byte| (0..4).map(move |j| (byte >> (2 * j)) & 3))
+            .take(n)
+            .position(|code| code == 3);
+        if let Some(index) = bad {
+            return Err(Error::InvalidTernary { index, value: 3 });
+        }
+    }
+    let used = n % 4;
+    if used != 0 {
+        let last = bytes.last().copied().unwrap_or(0);
+        let padding = last >> (2 * used);
+        if padding != 0 {
+            return Err(Error::NonZeroPadding {
+                what: "packed ternary key",
+                value: padding,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Checks every residue of `rows` against its modulus.
+fn check_rows(rows: &[u64], n: usize, moduli: &[u64]) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    for (row_index, (row, &q)) in rows.chunks_exact(n).zip(moduli).enumerate() {
+        if let Some(&value) = row.iter().find(|&&v| v >= q) {
+            return Err(Error::ResidueOutOfRange {
+                row: row_index,
+                value,
+                modulus: q,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Appends values of up to 64 bits to a byte vector, 8 bytes at a time.
+struct BitWriter<'v> {
+    out: &'v mut Vec<u8>,
+    acc: u128,
+    filled: u32,
+}
+
+impl<'v> BitWriter<'v> {
+    fn new(out: &'v mut Vec<u8>, len: usize) -> Self {
+        out.reserve(len);
+        Self {
+            out,
+            acc: 0,
+            filled: 0,
+        }
+    }
+
+    /// Appends the low `bits` bits of `value` (`value < 2^bits`, `1 <= bits <= 64`).
+    #[inline(always)]
+    fn push(&mut self, value: u64, bits: u32) {
+        self.acc |= u128::from(value) << self.filled;
+        self.filled += bits;
+        if self.filled >= 64 {
+            self.out.extend_from_slice(&(self.acc as u64).to_le_bytes());
+            self.acc >>= 64;
+            self.filled -= 64;
+        }
+    }
+
+    /// Flushes the remaining bits, zero-padding the last byte.
+    fn finish(self) {
+        let bytes = self.filled.div_ceil(8) as usize;
+        self.out
+            .extend(self.acc.to_le_bytes().into_iter().take(bytes));
+    }
+}
+
+/// Reads values of up to 64 bits from a byte slice, 8 bytes at a time. The caller checks the
+/// slice is long enough before reading.
+struct BitReader<'a> {
+    rest: &'a [u8],
+    acc: u128,
+    avail: u32,
+}
+
+impl<'a> BitReader<'a> {
+    const fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            rest: bytes,
+            acc: 0,
+            avail: 0,
+        }
+    }
+
+    /// The next `bits` bits (`1 <= bits <= 64`); zeros past the end of the input.
+    #[inline(always)]
+    fn pull(&mut self, bits: u32) -> u64 {
+        if self.avail < bits {
+            self.refill();
+        }
+        let value = (self.acc as u64) & (u64::MAX >> (u64::BITS - bits));
+        self.acc >>= bits;
+        self.avail = self.avail.saturating_sub(bits);
+        value
+    }
+
+    #[inline(always)]
+    fn refill(&mut self) {
+        if let Some((word, rest)) = self.rest.split_first_chunk::<8>() {
+            self.acc |= u128::from(u64::from_le_bytes(*word)) << self.avail;
+            self.avail += 64;
+            self.rest = rest;
+        } else {
+            for &byte in self.rest {
+                self.acc |= u128::from(byte) << self.avail;
+                self.avail += 8;
+            }
+            self.rest = &[];
+        }
+    }
+
+    /// Checks that no byte is left and that the unread bits (the padding) are zero.
+    fn finish(self, what: &'static str) -> Result<()> {
+        if !self.rest.is_empty() || self.avail >= 8 {
+            return Err(Error::TrailingBytes {
+                what,
+                extra: self.rest.len() + (self.avail / 8) as usize,
+            });
+        }
+        if self.acc != 0 {
+            return Err(Error::NonZeroPadding {
+                what,
+                value: self.acc as u8,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reference packer: one bit at a time, straight from the definition.
+    fn pack_naive(rows: &[u64], n: usize, moduli: &[u64]) -> Vec<u8> {
+        let mut bits = Vec::new();
+        for (row, &q) in rows.chunks_exact(n.max(1)).zip(moduli) {
+            for &v in row {
+                for j in 0..residue_bits(q) {
+                    bits.push((v >> j) & 1 == 1);
+                }
+            }
+        }
+        let mut out = vec![0_u8; bits.len().div_ceil(8)];
+        for (j, &bit) in bits.iter().enumerate() {
+            out[j / 8] |= u8::from(bit) << (j % 8);
+        }
+        out
+    }
+
+    fn packed(rows: &[u64], n: usize, moduli: &[u64]) -> Vec<u8> {
+        let mut w = Writer::new();
+        pack_rows(&mut w, rows, n, moduli).unwrap();
+        w.into_bytes()
+    }
+
+    const Q42A: u64 = (1 << 42) - 11;
+    const Q42B: u64 = (1 << 42) - 35;
+
+    #[test]
+    fn residue_bits_is_ceil_log2() {
+        assert_eq!(residue_bits(2), 1);
+        assert_eq!(residue_bits(3), 2);
+        assert_eq!(residue_bits(4), 2);
+        assert_eq!(residue_bits(5), 3);
+        assert_eq!(residue_bits(1 << 46), 46);
+        assert_eq!(residue_bits((1 << 46) + 1), 47);
+        assert_eq!(residue_bits(Q42A), 42);
+        assert_eq!(residue_bits(u64::MAX), 64);
+    }
+
+    #[test]
+    fn packed_len_counts_bits_without_row_padding() {
+        assert_eq!(packed_len(4096, &[Q42A, Q42B]).unwrap(), 4096 * 84 / 8);
+        // 3 coefficients of 3 + 5 bits = 24 bits; 3 of 3 + 6 bits = 27 bits -> 4 bytes.
+        assert_eq!(packed_len(3, &[5, 17]).unwrap(), 3);
+        assert_eq!(packed_len(3, &[5, 33]).unwrap(), 4);
+        assert_eq!(packed_len(0, &[5]).unwrap(), 0);
+    }
+
+    #[test]
+    fn packed_len_overflow_is_too_large() {
+        assert!(matches!(
+            packed_len(usize::MAX / 2, &[Q42A]),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn modulus_below_two_is_refused() {
+        assert_eq!(
+            packed_len(4, &[1]),
+            Err(Error::ModulusSize {
+                bits: 0,
+                min: 1,
+                max: 64
+            })
+        );
+    }
+
+    #[test]
+    fn rows_of_different_widths_share_bytes() {
+        // q = 5 (3 bits), q = 3 (2 bits); n = 3: 9 + 6 = 15 bits, 2 bytes.
+        let rows = [4, 1, 2, 2, 0, 1];
+        let bytes = packed(&rows, 3, &[5, 3]);
+        // Stream, bit 0 first: 001 100 010 | 01 00 10, then one zero padding bit.
+        assert_eq!(bytes, pack_naive(&rows, 3, &[5, 3]));
+        assert_eq!(bytes.len(), 2);
+        assert_eq!(bytes, vec![0b1000_1100, 0b0010_0100]);
+        assert_eq!(unpack_rows(&bytes, 3, &[5, 3]).unwrap(), rows);
+    }
+
+    #[test]
+    fn decode_rejects_residue_equal_to_modulus() {
+        let mut rows = vec![1_u64; 8];
+        let bytes = packed(&rows, 4, &[Q42A, Q42B]);
+        rows[6] = Q42B;
+        let bad = pack_naive(&rows, 4, &[Q42A, Q42B]);
+        assert_ne!(bad, bytes);
+        assert_eq!(
+            unpack_rows(&bad, 4, &[Q42A, Q42B]),
+            Err(Error::ResidueOutOfRange {
+                row: 1,
+                value: Q42B,
+                modulus: Q42B
+            })
+        );
+    }
+
+    #[test]
+    fn pack_rejects_residue_out_of_range_and_writes_nothing() {
+        let mut w = Writer::new();
+        assert_eq!(
+            pack_rows(&mut w, &[0, 7, 1, 1], 2, &[7, 11]),
+            Err(Error::ResidueOutOfRange {
+                row: 0,
+                value: 7,
+                modulus: 7
+            })
+        );
+        assert!(w.is_empty());
+        assert_eq!(
+            pack_rows(&mut w, &[0, 1, 1], 2, &[7, 11]),
+            Err(Error::LengthMismatch {
+                what: "polynomial rows",
+                expected: 4,
+                found: 3
+            })
+        );
+    }
+
+    #[test]
+    fn decode_rejects_nonzero_padding() {
+        // 3 values of 3 bits: 9 bits, 7 padding bits.
+        let mut bytes = packed(&[1, 2, 3], 3, &[5]);
+        assert_eq!(bytes.len(), 2);
+        bytes[1] |= 0b1000_0000;
+        assert_eq!(
+            unpack_rows(&bytes, 3, &[5]),
+            Err(Error::NonZeroPadding {
+                what: "packed polynomial",
+                value: 0b0100_0000
+            })
+        );
+    }
+
+    #[test]
+    fn decode_rejects_wrong_length_before_allocating() {
+        let bytes = packed(&[1, 2, 3], 3, &[5]);
+        assert_eq!(
+            unpack_rows(&bytes[..1], 3, &[5]),
+            Err(Error::LengthMismatch {
+                what: "packed polynomial",
+                expected: 2,
+                found: 1
+            })
+        );
+        // A huge n with a short input fails on the length, not on an allocation.
+        assert_eq!(
+            unpack_rows(&bytes, 1 << 40, &[5]),
+            Err(Error::LengthMismatch {
+                what: "packed polynomial",
+                expected: 3 << 37,
+                found: 2
+            })
+        );
+    }
+
+    #[test]
+    fn subset_packs_chosen_coefficients_of_every_row() {
+        let n = 16;
+        let moduli = [Q42A, 97];
+        let rows: Vec<u64> = (0..2 * n as u64).map(|i| i * 3 % 97).collect();
+        let indices = [15, 7, 0];
+        let mut w = Writer::new();
+        pack_subset(&mut w, &rows, n, &moduli, &indices).unwrap();
+        let bytes = w.into_bytes();
+        assert_eq!(bytes.len(), packed_len(3, &moduli).unwrap());
+        let expect: Vec<u64> = [0, n]
+            .iter()
+            .flat_map(|&base| indices.map(|k| rows[base + k]))
+            .collect();
+        assert_eq!(unpack_subset(&bytes, 3, &moduli).unwrap(), expect);
+
+        let mut w = Writer::new();
+        assert_eq!(
+            pack_subset(&mut w, &rows, n, &moduli, &[3, 16]),
+            Err(Error::IndexOutOfRange { index: 16, n })
+        );
+    }
+
+    #[test]
+    fn ternary_round_trip_and_layout() {
+        let coeffs = [1_i8, -1, 0, 1, -1];
+        let mut w = Writer::new();
+        pack_ternary(&mut w, &coeffs).unwrap();
+        let bytes = w.into_bytes();
+        assert_eq!(bytes, vec![0b01_00_10_01, 0b10]);
+        assert_eq!(*unpack_ternary(&bytes, 5).unwrap(), coeffs);
+    }
+
+    #[test]
+    fn ternary_rejects_three_padding_and_bad_values() {
+        assert_eq!(
+            unpack_ternary(&[0b0011_0000], 4).map(|_| ()),
+            Err(Error::InvalidTernary { index: 2, value: 3 })
+        );
+        assert_eq!(
+            unpack_ternary(&[0b0100_0000], 3).map(|_| ()),
+            Err(Error::NonZeroPadding {
+                what: "packed ternary key",
+                value: 1
+            })
+        );
+        assert_eq!(
+            unpack_ternary(&[0, 0], 4).map(|_| ()),
+            Err(Error::LengthMismatch {
+                what: "packed ternary key",
+                expected: 1,
+                found: 2
+            })
+        );
+        let mut w = Writer::new();
+        assert_eq!(
+            pack_ternary(&mut w, &[0, 1, 2]),
+            Err(Error::InvalidTernary { index: 2, value: 2 })
+        );
+        assert_eq!(
+            pack_ternary(&mut w, &[-2]),
+            Err(Error::InvalidTernary {
+                index: 0,
+                value: (-2_i8) as u8
+            })
+        );
+        assert!(w.is_empty());
+    }
+
+    fn moduli_strategy() -> impl Strategy<Value = Vec<u64>> {
+        prop::collection::vec(2_u64..=u64::MAX, 1..4)
+    }
+
+    proptest! {
+        #[test]
+        fn pack_matches_bitwise_reference_and_round_trips(
+            moduli in moduli_strategy(),
+            n in 0_usize..40,
+            seed in any::<u64>(),
+        ) {
+            // Residues below each modulus from a simple LCG (values spread over the full width).
+            let mut x = seed;
+            let rows: Vec<u64> = moduli.iter().flat_map(|&q| {
+                (0..n).map(|_| { x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); x % q }).collect::<Vec<_>>()
+            }).collect();
+            let bytes = packed(&rows, n, &moduli);
+            prop_assert_eq!(&bytes, &pack_naive(&rows, n, &moduli));
+            prop_assert_eq!(bytes.len(), packed_len(n, &moduli).unwrap());
+            prop_assert_eq!(unpack_rows(&bytes, n, &moduli).unwrap(), rows);
+        }
+
+        #[test]
+        fn unpack_of_arbitrary_bytes_never_panics(
+            (moduli, n, bytes) in (moduli_strategy(), 0_usize..20).prop_flat_map(|(moduli, n)| {
+                // Mostly the exact length (so residues and padding are reached), sometimes off by a few.
+                let len = packed_len(n, &moduli).unwrap();
+                let lens = prop_oneof![4 => Just(len), 1 => 0..len + 3];
+                (Just(moduli), Just(n), lens.prop_flat_map(|l| prop::collection::vec(any::<u8>(), l)))
+            }),
+        ) {
+            if let Ok(rows) = unpack_rows(&bytes, n, &moduli) {
+                // Whatever decodes re-encodes to the same bytes (one meaning per byte string).
+                prop_assert_eq!(packed(&rows, n, &moduli), bytes);
+            }
+        }
+
+        #[test]
+        fn ternary_round_trips(coeffs in prop::collection::vec(-1_i8..=1, 0..50)) {
+            let mut w = Writer::new();
+            pack_ternary(&mut w, &coeffs).unwrap();
+            let bytes = w.into_bytes();
+            prop_assert_eq!(bytes.len(), ternary_packed_len(coeffs.len()));
+            prop_assert_eq!(&*unpack_ternary(&bytes, coeffs.len()).unwrap(), &coeffs);
+        }
+
+        #[test]
+        fn ternary_unpack_of_arbitrary_bytes_is_canonical(bytes in prop::collection::vec(any::<u8>(), 0..20), n in 0_usize..80) {
+            if let Ok(coeffs) = unpack_ternary(&bytes, n) {
+                let mut w = Writer::new();
+                pack_ternary(&mut w, &coeffs).unwrap();
+                prop_assert_eq!(w.into_bytes(), bytes);
+            }
+        }
+    }
+}
