@@ -2,8 +2,10 @@
 
 pub mod catalog;
 pub mod error;
+pub mod presets;
 pub mod profile;
 
 pub use catalog::{Catalog, Product, ProductModel, PublicProduct};
 pub use error::{CatalogError, Error, ProductRef, Result};
+pub use presets::{Preset, PresetParams};
 pub use profile::{FEATURE_COUNT, SkinFeature, SkinProfile};
