@@ -327,3 +327,257 @@ fn fingerprint(spec: &ParamsSpec) -> u32 {
         .iter()
         .fold(OFFSET, |h, &b| (h ^ u32::from(b)).wrapping_mul(PRIME))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(log_n: u32, bits: &[u32], special: &[u32]) -> ParamsSpec {
+        ParamsSpec::with_prime_bits(log_n, bits, special).unwrap()
+    }
+
+    #[test]
+    fn ntt_primes_are_the_largest_friendly_primes_in_order() {
+        let n = 4096;
+        let primes = ntt_primes(42, n, 3, &[]).unwrap();
+        assert_eq!(primes.len(), 3);
+        for w in primes.windows(2) {
+            assert!(w[0] > w[1]);
+        }
+        for &q in &primes {
+            assert!(is_prime(q) && q % 8192 == 1 && (1 << 41..1 << 42).contains(&q));
+        }
+        // No friendly prime lies strictly between 2^42 and the first, or between the picks.
+        let mut c = (1u64 << 42) - 1;
+        while c > primes[2] {
+            if c % 8192 == 1 && is_prime(c) {
+                assert!(primes.contains(&c), "{c} skipped");
+            }
+            c -= 1;
+        }
+        // Excluding the first shifts the list by one.
+        assert_eq!(
+            ntt_primes(42, n, 2, &primes[..1]).unwrap(),
+            primes[1..].to_vec()
+        );
+        assert_eq!(ntt_primes(42, n, 3, &[]).unwrap(), primes);
+    }
+
+    #[test]
+    fn ntt_primes_reports_each_error() {
+        assert_eq!(
+            ntt_primes(16, 4096, 1, &[]).unwrap_err(),
+            Error::ModulusSize {
+                bits: 16,
+                min: 17,
+                max: 61
+            }
+        );
+        assert_eq!(
+            ntt_primes(62, 4096, 1, &[]).unwrap_err(),
+            Error::ModulusSize {
+                bits: 62,
+                min: 17,
+                max: 61
+            }
+        );
+        assert_eq!(
+            ntt_primes(30, 3000, 1, &[]).unwrap_err(),
+            Error::InvalidDegree {
+                n: 3000,
+                min: 2,
+                max: 65536
+            }
+        );
+        // 17-bit primes = 1 mod 2^16 lie in [2^16, 2^17): only 65537 and 2 * 65536 + 1 = 131073
+        // (= 3 * 43691, composite), so one exists.
+        assert_eq!(ntt_primes(17, 32768, 1, &[]).unwrap(), vec![65537]);
+        assert_eq!(
+            ntt_primes(17, 32768, 2, &[]).unwrap_err(),
+            Error::NotEnoughPrimes {
+                bits: 17,
+                n: 32768,
+                wanted: 2,
+                found: 1
+            }
+        );
+    }
+
+    #[test]
+    fn production_shapes_are_accepted_at_128_bits() {
+        // 4096 with 2 x 42 bits (84 <= 109) and 8192 with 2 x 42 + 60 special (144 <= 218).
+        let p = Params::new(spec(12, &[42, 42], &[])).unwrap();
+        assert_eq!((p.n(), p.log_n(), p.max_level()), (4096, 12, 1));
+        assert_eq!(p.security_bits(), 128);
+        assert!((p.log_qp() - 84.0).abs() < 0.01);
+        assert!(p.special_basis().is_none() && p.qp_basis().is_none());
+        assert_eq!(p.basis().len(), 2);
+        assert_eq!(p.basis_at(0).unwrap().len(), 1);
+        assert!(p.basis_at(1).unwrap().same_as(p.basis()));
+        assert_eq!(
+            p.basis_at(2).unwrap_err(),
+            Error::InvalidLevel { level: 2, max: 1 }
+        );
+        assert_eq!(p.sigma(), DEFAULT_SIGMA);
+
+        let p = Params::new(spec(13, &[42, 42], &[60])).unwrap();
+        assert_eq!(p.special_basis().unwrap().len(), 1);
+        assert_eq!(p.qp_basis().unwrap().len(), 3);
+        let special = p.spec().special_moduli[0];
+        assert!(special > 1 << 59 && special % (1 << 14) == 1);
+    }
+
+    #[test]
+    fn insecure_sets_are_refused_unless_asked_for_tests() {
+        // 4096 with 3 x 40 bits = ~120 bits > 109.
+        let s = spec(12, &[40, 40, 40], &[]);
+        let err = Params::new(s.clone()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::InsecureParams {
+                n: 4096,
+                log_qp: 120,
+                max: 109
+            }
+        );
+        let p = Params::new_insecure_for_tests(s).unwrap();
+        assert_eq!(p.security_bits(), 0);
+        // Special primes count towards QP: 2048 with 30 + 30 (special) = 60 > 54.
+        assert!(matches!(
+            Params::new(spec(11, &[30], &[30])),
+            Err(Error::InsecureParams {
+                n: 2048,
+                max: 54,
+                ..
+            })
+        ));
+        assert!(Params::new(spec(11, &[30], &[20])).is_ok());
+    }
+
+    #[test]
+    fn malformed_specs_report_each_error() {
+        let good = spec(10, &[20], &[]);
+        let with = |f: &dyn Fn(&mut ParamsSpec)| {
+            let mut s = good.clone();
+            f(&mut s);
+            Params::new_insecure_for_tests(s).unwrap_err()
+        };
+        assert_eq!(
+            with(&|s| s.log_n = 9),
+            Error::InvalidDegree {
+                n: 512,
+                min: 1024,
+                max: 32768
+            }
+        );
+        assert_eq!(
+            with(&|s| s.log_n = 16),
+            Error::InvalidDegree {
+                n: 65536,
+                min: 1024,
+                max: 32768
+            }
+        );
+        assert_eq!(
+            with(&|s| s.log_n = 99),
+            Error::InvalidDegree {
+                n: 0,
+                min: 1024,
+                max: 32768
+            }
+        );
+        assert_eq!(
+            with(&|s| s.moduli.clear()),
+            Error::LengthMismatch {
+                what: "ciphertext moduli",
+                expected: 1,
+                found: 0
+            }
+        );
+        assert_eq!(
+            with(&|s| s.moduli[0] = 12289),
+            Error::ModulusSize {
+                bits: 14,
+                min: 17,
+                max: 61
+            }
+        );
+        assert_eq!(
+            with(&|s| s.moduli[0] = (1 << 62) - 57),
+            Error::ModulusSize {
+                bits: 62,
+                min: 17,
+                max: 61
+            }
+        );
+        let q = good.moduli[0];
+        assert_eq!(
+            with(&|s| s.moduli[0] = q + 2),
+            Error::InvalidModulus {
+                modulus: q + 2,
+                two_n: 2048
+            }
+        );
+        // 1 mod 2048 but composite: q + 2048 * k for the first composite k.
+        let composite = (1..).map(|k| q + 2048 * k).find(|&c| !is_prime(c)).unwrap();
+        assert_eq!(
+            with(&|s| s.moduli[0] = composite),
+            Error::InvalidModulus {
+                modulus: composite,
+                two_n: 2048
+            }
+        );
+        assert_eq!(
+            with(&|s| s.special_moduli = vec![q]),
+            Error::DuplicateModulus { modulus: q }
+        );
+        assert_eq!(
+            with(&|s| s.moduli.push(q)),
+            Error::DuplicateModulus { modulus: q }
+        );
+        for sigma in [3.0, 16.5, f64::NAN, f64::INFINITY] {
+            let err = with(&|s| s.sigma = sigma);
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidSigma {
+                        min: MIN_SIGMA,
+                        max: MAX_SIGMA,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn id_is_stable_and_separates_specs() {
+        let s = spec(12, &[42, 42], &[]);
+        let id = Params::new(s.clone()).unwrap().id();
+        assert_eq!(id, Params::new(s.clone()).unwrap().id());
+        // Independent FNV-1a 32 over the documented layout.
+        let mut bytes = Vec::new();
+        bytes.extend(12u32.to_le_bytes());
+        bytes.extend(2u32.to_le_bytes());
+        bytes.extend(s.moduli[0].to_le_bytes());
+        bytes.extend(s.moduli[1].to_le_bytes());
+        bytes.extend(0u32.to_le_bytes());
+        bytes.extend(3.2f64.to_bits().to_le_bytes());
+        let mut h: u32 = 2_166_136_261;
+        for b in bytes {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(16_777_619);
+        }
+        assert_eq!(id, h);
+        let mut other = s.clone();
+        other.sigma = 3.3;
+        assert_ne!(Params::new(other).unwrap().id(), id);
+        // Moving the last prime into the special list changes the id.
+        let mut moved = s.clone();
+        let last = moved.moduli.pop().unwrap();
+        moved.special_moduli.push(last);
+        assert_ne!(Params::new(moved).unwrap().id(), id);
+        assert!(format!("{:?}", Params::new(s).unwrap()).contains("log_qp"));
+    }
+}

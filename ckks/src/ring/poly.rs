@@ -5,6 +5,23 @@
 //! p(X) = a_0 + a_1 X + ... + a_(n-1) X^(n-1); [`Poly<Ntt>`] holds, per row, the values of p at
 //! the odd powers of a primitive 2n-th root of unity (see [`crate::ring::ntt`]), where the
 //! negacyclic product is pointwise. Only [`Poly<Ntt>`] multiplies; conversions consume or copy.
+//! Mixing the forms does not compile:
+//!
+//! ```compile_fail
+//! use ckks::ring::{Coeff, Ntt, Poly, RnsBasis};
+//! let basis = RnsBasis::new(16, &[4_398_044_938_241]).unwrap();
+//! let mut a = Poly::<Coeff>::zero(&basis);
+//! let b = Poly::<Ntt>::zero(&basis);
+//! a.add_assign(&b).unwrap(); // expected `Poly<Coeff>`, found `Poly<Ntt>`
+//! ```
+//!
+//! ```
+//! use ckks::ring::{Coeff, Poly, RnsBasis};
+//! let basis = RnsBasis::new(16, &[4_398_044_938_241]).unwrap();
+//! let mut a = Poly::<Coeff>::zero(&basis);
+//! let b = Poly::<Coeff>::zero(&basis).to_ntt().into_coeff();
+//! a.add_assign(&b).unwrap();
+//! ```
 //!
 //! # Security
 //! Arithmetic on rows is constant time (see [`Modulus`]). [`Zeroize`] clears the rows; `Debug`
@@ -67,7 +84,8 @@ impl<R> core::fmt::Debug for Poly<R> {
 
 impl<R> Zeroize for Poly<R> {
     fn zeroize(&mut self) {
-        self.rows.zeroize();
+        // Zero in place: the polynomial keeps its shape and stays a valid zero.
+        self.rows.as_mut_slice().zeroize();
     }
 }
 
@@ -522,5 +540,259 @@ impl Poly<Ntt> {
             m.mul_add_slices(acc, x, y);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// NTT-friendly primes = 1 mod 2^16: three of 42 bits, one of 47 bits (the output size of
+    /// the scoring protocol), one of 59 bits.
+    const Q42: [u64; 3] = [4_398_044_938_241, 4_398_043_496_449, 4_398_042_972_161];
+    const Q47: u64 = 140_737_487_306_753;
+    const Q59: u64 = 576_460_752_301_785_089;
+
+    fn basis(moduli: &[u64]) -> Arc<RnsBasis> {
+        RnsBasis::new(16, moduli).unwrap()
+    }
+
+    /// round(x * target / source) = floor(x * target / source + 1/2), by quotient and remainder.
+    fn rounded_ratio(x: &BigInt, target: &BigInt, source: &BigInt) -> BigInt {
+        let (quot, rem) = (x * target).div_mod_floor(source);
+        if rem * 2 >= *source { quot + 1 } else { quot }
+    }
+
+    /// A uniformly spread centered coefficient vector of `basis` from random residues.
+    fn poly_from(basis: &Arc<RnsBasis>, raw: &[u64]) -> Poly<Coeff> {
+        let rows = basis
+            .moduli()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, m)| {
+                raw.iter()
+                    .map(move |&r| m.reduce(r.rotate_left(i as u32 * 7)))
+            })
+            .collect();
+        Poly::from_rows(basis, rows).unwrap()
+    }
+
+    fn check_switch(source: &Arc<RnsBasis>, target: &Arc<RnsBasis>, raw: &[u64]) {
+        let p = poly_from(source, raw);
+        let switched = p.switch_modulus(target).unwrap();
+        assert!(switched.basis().same_as(target));
+        let (q, q_target) = (
+            BigInt::from(source.product()),
+            BigInt::from(target.product()),
+        );
+        for (k, x) in p.lift_centered().iter().enumerate() {
+            let expected = rounded_ratio(x, &q_target, &q);
+            for (m, row) in target.moduli().iter().zip(switched.rows()) {
+                let want = expected
+                    .mod_floor(&BigInt::from(m.value()))
+                    .to_u64()
+                    .unwrap();
+                assert_eq!(row[k], want, "coefficient {k}, x = {x}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn switch_from_two_primes_to_one_is_exact(raw in proptest::collection::vec(any::<u64>(), 16)) {
+            check_switch(&basis(&Q42[..2]), &basis(&[Q47]), &raw);
+            check_switch(&basis(&[Q42[0], Q59]), &basis(&[Q47]), &raw);
+            check_switch(&basis(&[Q59, Q42[1]]), &basis(&[Q42[2]]), &raw);
+        }
+
+        #[test]
+        fn switch_from_one_prime_is_exact(raw in proptest::collection::vec(any::<u64>(), 16)) {
+            check_switch(&basis(&[Q42[0]]), &basis(&[Q47]), &raw);
+            check_switch(&basis(&[Q59]), &basis(&[Q42[0]]), &raw);
+        }
+
+        #[test]
+        fn switch_between_wide_bases_is_exact(raw in proptest::collection::vec(any::<u64>(), 16)) {
+            check_switch(&basis(&Q42), &basis(&[Q47]), &raw);
+            check_switch(&basis(&Q42[..2]), &basis(&[Q47, Q59]), &raw);
+            check_switch(&basis(&[Q47, Q59]), &basis(&Q42), &raw);
+        }
+
+        #[test]
+        fn rescale_last_rounds_exactly(raw in proptest::collection::vec(any::<u64>(), 16)) {
+            for moduli in [&Q42[..2], &Q42[..], &[Q59, Q47, Q42[0]][..]] {
+                let source = basis(moduli);
+                let p = poly_from(&source, &raw);
+                let rescaled = p.rescale_last().unwrap();
+                prop_assert_eq!(rescaled.basis().len(), moduli.len() - 1);
+                let last = BigInt::from(*moduli.last().unwrap());
+                let expected: Vec<BigInt> = p
+                    .lift_centered()
+                    .iter()
+                    .map(|x| rounded_ratio(x, &BigInt::from(1), &last))
+                    .collect();
+                prop_assert_eq!(rescaled.lift_centered(), expected);
+            }
+        }
+
+        #[test]
+        fn ring_operations_match_integer_arithmetic(a in proptest::collection::vec(-1i64 << 38..1i64 << 38, 16), b in proptest::collection::vec(-1i64 << 38..1i64 << 38, 16), c in any::<u64>()) {
+            let basis = basis(&Q42[..2]);
+            let pa = Poly::from_i64(&basis, &a).unwrap();
+            let pb = Poly::from_i64(&basis, &b).unwrap();
+            let big = |v: &[i64]| v.iter().map(|&x| BigInt::from(x)).collect::<Vec<_>>();
+            prop_assert_eq!(pa.add(&pb).unwrap().lift_centered(), big(&a.iter().zip(&b).map(|(x, y)| x + y).collect::<Vec<_>>()));
+            prop_assert_eq!(pa.sub(&pb).unwrap().lift_centered(), big(&a.iter().zip(&b).map(|(x, y)| x - y).collect::<Vec<_>>()));
+            let mut neg = pa.clone();
+            neg.neg_assign();
+            prop_assert_eq!(neg.lift_centered(), big(&a.iter().map(|x| -x).collect::<Vec<_>>()));
+            // Negacyclic product over the integers: twice it is below 2 * 16 * 2^76 = 2^81 < Q/2 ~ 2^83.
+            let mut product = vec![BigInt::from(0); 16];
+            for (i, x) in a.iter().enumerate() {
+                for (j, y) in b.iter().enumerate() {
+                    let term = BigInt::from(*x) * y;
+                    if i + j < 16 { product[i + j] += term } else { product[i + j - 16] -= term }
+                }
+            }
+            let ntt = pa.to_ntt().mul(&pb.to_ntt()).unwrap().into_coeff();
+            prop_assert_eq!(ntt.lift_centered(), product.clone());
+            let mut acc = Poly::<Ntt>::zero(&basis);
+            acc.mul_add_assign(&pa.to_ntt(), &pb.to_ntt()).unwrap();
+            acc.mul_add_assign(&pa.to_ntt(), &pb.to_ntt()).unwrap();
+            let doubled: Vec<BigInt> = product.iter().map(|x| x * 2).collect();
+            prop_assert_eq!(acc.to_coeff().lift_centered(), doubled);
+            // A scalar multiple, and the f64 lift of a value below 2^53.
+            let small = c % 1024;
+            let mut scaled = Poly::from_i64(&basis, &a.iter().map(|x| x >> 18).collect::<Vec<_>>()).unwrap();
+            scaled.mul_scalar_assign(small);
+            let expected: Vec<f64> = a.iter().map(|x| ((x >> 18) * small as i64) as f64).collect();
+            prop_assert_eq!(scaled.lift_centered_f64(), expected);
+        }
+
+        #[test]
+        fn from_i128_and_from_bigint_agree(v in proptest::collection::vec(any::<i128>(), 16)) {
+            let basis = basis(&Q42);
+            let from_i128 = Poly::from_i128(&basis, &v).unwrap();
+            let as_big: Vec<BigInt> = v.iter().map(|&x| BigInt::from(x)).collect();
+            prop_assert_eq!(&Poly::from_bigint(&basis, &as_big).unwrap(), &from_i128);
+            // Q ~ 2^126 < 2^127: an i128 may wrap, so compare modulo Q.
+            let q = BigInt::from(basis.product());
+            for (x, lifted) in as_big.iter().zip(from_i128.lift_centered()) {
+                prop_assert_eq!(x.mod_floor(&q), lifted.mod_floor(&q));
+            }
+        }
+    }
+
+    #[test]
+    fn ntt_roundtrip_keeps_the_polynomial() {
+        let basis = basis(&[Q42[0], Q59]);
+        let p = poly_from(
+            &basis,
+            &(0..16).map(|i| i * 0x1234_5678_9abc).collect::<Vec<_>>(),
+        );
+        assert_eq!(p.to_ntt().to_coeff(), p);
+        assert_ne!(p.to_ntt().as_slice(), p.as_slice());
+    }
+
+    #[test]
+    fn from_rows_checks_length_and_range() {
+        let basis = basis(&Q42[..2]);
+        assert_eq!(
+            Poly::<Coeff>::from_rows(&basis, vec![0; 31]).unwrap_err(),
+            Error::LengthMismatch {
+                what: "polynomial rows",
+                expected: 32,
+                found: 31
+            }
+        );
+        let mut rows = vec![0u64; 32];
+        rows[16 + 3] = Q42[1];
+        assert_eq!(
+            Poly::<Ntt>::from_rows(&basis, rows.clone()).unwrap_err(),
+            Error::ResidueOutOfRange {
+                row: 1,
+                value: Q42[1],
+                modulus: Q42[1]
+            }
+        );
+        rows[16 + 3] = Q42[1] - 1;
+        let p = Poly::<Ntt>::from_rows(&basis, rows).unwrap();
+        assert_eq!(p.row(1).unwrap()[3], Q42[1] - 1);
+        assert_eq!(p.row(2), None);
+        assert_eq!(
+            Poly::from_i64(&basis, &[1; 15]).unwrap_err(),
+            Error::LengthMismatch {
+                what: "polynomial coefficients",
+                expected: 16,
+                found: 15
+            }
+        );
+    }
+
+    #[test]
+    fn operands_over_other_bases_are_refused() {
+        let (a, b) = (basis(&Q42[..2]), basis(&[Q42[0], Q42[2]]));
+        let mut x = Poly::<Ntt>::zero(&a);
+        let y = Poly::<Ntt>::zero(&b);
+        assert_eq!(x.add_assign(&y), Err(Error::ParamsMismatch));
+        assert_eq!(x.sub_assign(&y), Err(Error::ParamsMismatch));
+        assert_eq!(x.mul_assign(&y), Err(Error::ParamsMismatch));
+        assert_eq!(x.mul_add_assign(&x.clone(), &y), Err(Error::ParamsMismatch));
+        assert_eq!(x.add(&y).unwrap_err(), Error::ParamsMismatch);
+        let other_degree = RnsBasis::new(32, &[Q47]).unwrap();
+        assert_eq!(
+            Poly::<Coeff>::zero(&a)
+                .switch_modulus(&other_degree)
+                .unwrap_err(),
+            Error::ParamsMismatch
+        );
+        // Same moduli built twice are the same ring.
+        let mut z = Poly::<Ntt>::zero(&basis(&Q42[..2]));
+        assert_eq!(z.add_assign(&Poly::zero(&a)), Ok(()));
+    }
+
+    #[test]
+    fn truncate_and_rescale_check_the_number_of_rows() {
+        let basis = basis(&Q42);
+        let p = poly_from(&basis, &[7; 16]);
+        let low = p.truncate(2).unwrap();
+        assert_eq!(low.as_slice(), &p.as_slice()[..32]);
+        assert_eq!(
+            p.truncate(4).unwrap_err(),
+            Error::InvalidLevel { level: 3, max: 2 }
+        );
+        let one = p.truncate(1).unwrap();
+        assert_eq!(
+            one.rescale_last().unwrap_err(),
+            Error::LengthMismatch {
+                what: "moduli to rescale (at least two)",
+                expected: 2,
+                found: 1
+            }
+        );
+        assert_eq!(
+            p.coefficient_residues(5).unwrap(),
+            vec![
+                p.row(0).unwrap()[5],
+                p.row(1).unwrap()[5],
+                p.row(2).unwrap()[5]
+            ]
+        );
+        assert_eq!(p.coefficient_residues(16), None);
+    }
+
+    #[test]
+    fn debug_hides_values_and_zeroize_clears_them() {
+        let basis = basis(&[Q47]);
+        let mut p = Poly::from_i64(&basis, &[123_456_789; 16]).unwrap();
+        let shown = format!("{p:?}");
+        assert!(!shown.contains("123456789"), "{shown}");
+        assert!(shown.contains("Coeff"));
+        p.zeroize();
+        assert!(p.as_slice().iter().all(|&x| x == 0));
+        assert_eq!(p.as_slice().len(), 16);
     }
 }

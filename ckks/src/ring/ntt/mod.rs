@@ -179,3 +179,198 @@ impl NttPlan {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// NTT-friendly primes = 1 mod 2^16 (usable up to n = 32768) of 42, 50, 59 and 61 bits.
+    const PRIMES: [u64; 4] = [
+        4_398_044_938_241,
+        1_125_899_904_679_937,
+        576_460_752_301_785_089,
+        2_305_843_009_211_662_337,
+    ];
+
+    /// Schoolbook product in Z_q[X]/(X^n + 1): X^n = -1 folds the upper half back negated.
+    fn negacyclic_schoolbook(m: &Modulus, a: &[u64], b: &[u64]) -> Vec<u64> {
+        let n = a.len();
+        let mut out = vec![0u64; n];
+        for (i, &x) in a.iter().enumerate() {
+            for (j, &y) in b.iter().enumerate() {
+                let p = m.mul(x, y);
+                let k = i + j;
+                if k < n {
+                    out[k] = m.add(out[k], p);
+                } else {
+                    out[k - n] = m.sub(out[k - n], p);
+                }
+            }
+        }
+        out
+    }
+
+    fn random_poly(q: u64, n: usize, seed: u64) -> Vec<u64> {
+        // SplitMix64: reproducible test data without a dependency.
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = s;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                (z ^ (z >> 31)) % q
+            })
+            .collect()
+    }
+
+    fn plans(n: usize, q: u64) -> [NttPlan; 2] {
+        let m = Modulus::new(q).unwrap();
+        [
+            NttPlan::new(n, m).unwrap(),
+            NttPlan::new_scalar(n, m).unwrap(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn ntt_roundtrip_is_identity(log_n in 1u32..=12, which in 0usize..4, seed in any::<u64>()) {
+            let n = 1usize << log_n;
+            let q = PRIMES[which];
+            for plan in plans(n, q) {
+                let a = random_poly(q, n, seed);
+                let mut b = a.clone();
+                plan.forward(&mut b);
+                prop_assert!(b.iter().all(|&x| x < q));
+                plan.inverse(&mut b);
+                prop_assert_eq!(&b, &a, "backend {:?}", plan.backend());
+            }
+        }
+
+        #[test]
+        fn ntt_product_is_negacyclic_schoolbook(log_n in 1u32..=7, which in 0usize..4, seed in any::<u64>()) {
+            let n = 1usize << log_n;
+            let q = PRIMES[which];
+            let m = Modulus::new(q).unwrap();
+            let a = random_poly(q, n, seed);
+            let b = random_poly(q, n, seed ^ 0x5555);
+            let expected = negacyclic_schoolbook(&m, &a, &b);
+            for plan in plans(n, q) {
+                let (mut fa, mut fb) = (a.clone(), b.clone());
+                plan.forward(&mut fa);
+                plan.forward(&mut fb);
+                m.mul_slices(&mut fa, &fb);
+                plan.inverse(&mut fa);
+                prop_assert_eq!(&fa, &expected, "backend {:?}", plan.backend());
+            }
+        }
+
+        #[test]
+        fn fast_and_scalar_kernels_agree_bit_for_bit(log_n in 4u32..=15, which in 0usize..4, seed in any::<u64>()) {
+            let n = 1usize << log_n;
+            let q = PRIMES[which];
+            let [fast, scalar] = plans(n, q);
+            let a = random_poly(q, n, seed);
+            let (mut x, mut y) = (a.clone(), a);
+            fast.forward(&mut x);
+            scalar.forward(&mut y);
+            prop_assert_eq!(&x, &y);
+            fast.inverse(&mut x);
+            scalar.inverse(&mut y);
+            prop_assert_eq!(&x, &y);
+        }
+    }
+
+    #[test]
+    fn product_matches_schoolbook_at_production_size() {
+        // One full-size check per prime size (n = 2048; the schoolbook is O(n^2)).
+        let n = 2048;
+        for q in PRIMES {
+            let m = Modulus::new(q).unwrap();
+            let a = random_poly(q, n, q);
+            let b = random_poly(q, n, q + 1);
+            let expected = negacyclic_schoolbook(&m, &a, &b);
+            for plan in plans(n, q) {
+                let (mut fa, mut fb) = (a.clone(), b.clone());
+                plan.forward(&mut fa);
+                plan.forward(&mut fb);
+                m.mul_slices(&mut fa, &fb);
+                plan.inverse(&mut fa);
+                assert_eq!(fa, expected, "q = {q}, backend {:?}", plan.backend());
+            }
+        }
+    }
+
+    #[test]
+    fn forward_evaluates_at_odd_powers_of_psi_in_bit_reversed_order() {
+        // a(X) = X: a_hat[i] must be psi^(2 brv(i) + 1) with a primitive 2n-th root psi.
+        let (n, q) = (64usize, PRIMES[0]);
+        let m = Modulus::new(q).unwrap();
+        for plan in plans(n, q) {
+            let mut x = vec![0u64; n];
+            x[1] = 1;
+            plan.forward(&mut x);
+            let psi = x[0];
+            assert_eq!(m.pow(psi, n as u64), q - 1);
+            for (i, &v) in x.iter().enumerate() {
+                let brv = i.reverse_bits() >> (usize::BITS - n.trailing_zeros());
+                assert_eq!(v, m.pow(psi, 2 * brv as u64 + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn preferred_backend_is_used_by_new() {
+        let m = Modulus::new(PRIMES[0]).unwrap();
+        for n in [2usize, 8, 16, 4096] {
+            assert_eq!(
+                NttPlan::new(n, m).unwrap().backend(),
+                NttPlan::preferred_backend(n)
+            );
+            assert_eq!(
+                NttPlan::new_scalar(n, m).unwrap().backend(),
+                NttBackend::Scalar
+            );
+        }
+        let plan = NttPlan::new(4096, m).unwrap();
+        assert_eq!((plan.n(), plan.modulus().value()), (4096, PRIMES[0]));
+        let shown = format!("{plan:?}");
+        assert!(shown.contains("4096") && !shown.contains("twid"));
+    }
+
+    #[test]
+    fn new_rejects_bad_sizes_and_moduli() {
+        let m = Modulus::new(PRIMES[0]).unwrap();
+        for n in [0usize, 1, 3, 24, 1 << 17] {
+            assert_eq!(
+                NttPlan::new(n, m).unwrap_err(),
+                Error::InvalidDegree {
+                    n,
+                    min: 2,
+                    max: 1 << 16
+                }
+            );
+        }
+        // 12289 = 3 * 2^12 + 1 is prime and 1 mod 2^12 but not 1 mod 2^13; then a composite.
+        let small = Modulus::new(12289).unwrap();
+        assert!(NttPlan::new(2048, small).is_ok());
+        assert_eq!(
+            NttPlan::new(4096, small).unwrap_err(),
+            Error::InvalidModulus {
+                modulus: 12289,
+                two_n: 1 << 13
+            }
+        );
+        let composite = Modulus::new(PRIMES[0] * 3).unwrap();
+        assert_eq!(
+            NttPlan::new(16, composite).unwrap_err(),
+            Error::InvalidModulus {
+                modulus: PRIMES[0] * 3,
+                two_n: 32
+            }
+        );
+    }
+}

@@ -49,7 +49,7 @@ fn sqrt_mod(m: &Modulus, odd: u64, s: u32, z: u64, a: u64) -> Option<u64> {
 /// Variable time: q and n are public.
 pub(crate) fn primitive_root(m: &Modulus, two_n: u64) -> Option<u64> {
     let q = m.value();
-    if !two_n.is_power_of_two() || two_n < 2 || (q - 1) % two_n != 0 {
+    if !two_n.is_power_of_two() || two_n < 2 || !(q - 1).is_multiple_of(two_n) {
         return None;
     }
     let s = (q - 1).trailing_zeros();
