@@ -224,6 +224,22 @@ pub enum Error {
     /// The operating system or browser could not provide entropy.
     #[error("the system random number generator failed")]
     Entropy,
+    /// Two operands carry different scales (their values would not add up).
+    #[error("scales differ: {left} and {right}")]
+    ScaleMismatch {
+        /// Scale of the left operand.
+        left: f64,
+        /// Scale of the right operand.
+        right: f64,
+    },
+    /// An imported secret-key coefficient is not -1, 0 or 1.
+    #[error("secret-key coefficient {index} is {value}, not -1, 0 or 1")]
+    InvalidSecretKey {
+        /// Position of the coefficient.
+        index: usize,
+        /// Value found.
+        value: i64,
+    },
 }
 
 /// `Result` with [`Error`] as the default error.

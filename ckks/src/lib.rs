@@ -3,8 +3,13 @@
 
 #![forbid(unused_must_use)]
 
+pub mod ciphertext;
+pub mod encrypt;
 pub mod error;
+pub mod evaluator;
+pub mod keys;
 pub mod params;
+pub mod plaintext;
 pub mod ring;
 pub mod sampling;
 pub mod security;
