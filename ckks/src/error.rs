@@ -213,14 +213,6 @@ pub enum Error {
         /// The padding bits found (shifted down to bit 0).
         value: u8,
     },
-    /// A secret key coefficient is not in {-1, 0, 1} (or its 2-bit code is 3).
-    #[error("secret key coefficient {index} has the invalid value or code {value}")]
-    InvalidTernary {
-        /// Coefficient position.
-        index: usize,
-        /// The value (as a byte) or 2-bit code found.
-        value: u8,
-    },
     /// The operating system or browser could not provide entropy.
     #[error("the system random number generator failed")]
     Entropy,

@@ -233,7 +233,7 @@ pub fn unpack_subset(bytes: &[u8], count: usize, moduli: &[u64]) -> Result<Vec<u
 /// (the value mod 3); the final byte is padded with zero bits.
 ///
 /// # Errors
-/// `Error::InvalidTernary` for a value outside {-1, 0, 1} (nothing is appended then).
+/// `Error::InvalidSecretKey` for a value outside {-1, 0, 1} (nothing is appended then).
 ///
 /// # Security
 /// Constant time in the values: the code is a branch-free map, and validity is checked once over
@@ -248,10 +248,10 @@ pub fn pack_ternary(w: &mut Writer, coeffs: &[i8]) -> Result<()> {
             .iter()
             .enumerate()
             .find(|&(_, &x)| !(-1..=1).contains(&x))
-            .ok_or(Error::InvalidTernary { index: 0, value: 0 })?;
-        return Err(Error::InvalidTernary {
+            .ok_or(Error::InvalidSecretKey { index: 0, value: 0 })?;
+        return Err(Error::InvalidSecretKey {
             index,
-            value: value as u8,
+            value: i64::from(value),
         });
     }
     let out = w.buf_mut();
@@ -270,8 +270,8 @@ pub fn pack_ternary(w: &mut Writer, coeffs: &[i8]) -> Result<()> {
 /// Unpacks `n` ternary coefficients from exactly [`ternary_packed_len`]`(n)` bytes.
 ///
 /// # Errors
-/// `Error::LengthMismatch` for another length; `Error::InvalidTernary` for the code 0b11
-/// (value 3); `Error::NonZeroPadding` when the unused bits of the last byte are not zero.
+/// `Error::LengthMismatch` for another length; `Error::InvalidSecretKey { index, value: 3 }` for
+/// the code 0b11; `Error::NonZeroPadding` when the unused bits of the last byte are not zero.
 ///
 /// # Security
 /// The result is zeroized on drop. Codes are mapped without branching; an invalid code is reported
@@ -302,7 +302,7 @@ pub fn unpack_ternary(bytes: &[u8], n: usize) -> Result<Zeroizing<Vec<i8>>> {
             .take(n)
             .position(|code| code == 3);
         if let Some(index) = bad {
-            return Err(Error::InvalidTernary { index, value: 3 });
+            return Err(Error::InvalidSecretKey { index, value: 3 });
         }
     }
     let used = n % 4;
@@ -632,7 +632,7 @@ mod tests {
     fn ternary_rejects_three_padding_and_bad_values() {
         assert_eq!(
             unpack_ternary(&[0b0011_0000], 4).map(|_| ()),
-            Err(Error::InvalidTernary { index: 2, value: 3 })
+            Err(Error::InvalidSecretKey { index: 2, value: 3 })
         );
         assert_eq!(
             unpack_ternary(&[0b0100_0000], 3).map(|_| ()),
@@ -652,13 +652,13 @@ mod tests {
         let mut w = Writer::new();
         assert_eq!(
             pack_ternary(&mut w, &[0, 1, 2]),
-            Err(Error::InvalidTernary { index: 2, value: 2 })
+            Err(Error::InvalidSecretKey { index: 2, value: 2 })
         );
         assert_eq!(
             pack_ternary(&mut w, &[-2]),
-            Err(Error::InvalidTernary {
+            Err(Error::InvalidSecretKey {
                 index: 0,
-                value: (-2_i8) as u8
+                value: -2
             })
         );
         assert!(w.is_empty());

@@ -16,9 +16,22 @@
 
 pub mod bitpack;
 mod header;
+mod objects;
+mod poly;
 mod reader;
 mod writer;
 
 pub use header::{FORMAT_VERSION, Header, Kind, MAGIC};
+pub use objects::{
+    PackedCiphertext, PackedPlaintext, PackedPublicKey, PackedSeededCiphertext,
+    ciphertext_body_len, decode_ciphertext, decode_plaintext, decode_public_key,
+    decode_seeded_ciphertext, encode_ciphertext, encode_plaintext, encode_public_key,
+    encode_seeded_ciphertext, export_secret_key, import_secret_key, object_len, plaintext_body_len,
+    public_key_body_len, secret_key_len, seeded_ciphertext_body_len, write_ciphertext,
+    write_plaintext, write_public_key, write_seeded_ciphertext,
+};
+pub use poly::{
+    PackedPoly, PackedSubset, packed_poly_len, packed_subset_len, write_poly, write_subset,
+};
 pub use reader::Reader;
 pub use writer::Writer;
