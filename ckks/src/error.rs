@@ -121,6 +121,12 @@ pub enum Error {
         /// Ring degree.
         n: usize,
     },
+    /// Two values were given the same coefficient position.
+    #[error("coefficient position {position} is given more than one value")]
+    DuplicatePosition {
+        /// The repeated position.
+        position: usize,
+    },
     /// More slot values than slots.
     #[error("{count} values do not fit in {slots} slots")]
     TooManySlots {

@@ -4,6 +4,7 @@
 #![forbid(unused_must_use)]
 
 pub mod ciphertext;
+pub mod encoding;
 pub mod encrypt;
 pub mod error;
 pub mod evaluator;
