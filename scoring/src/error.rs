@@ -51,6 +51,46 @@ pub enum Error {
         /// The operating system's explanation.
         reason: String,
     },
+    /// A message names a preset id that does not exist.
+    #[error("unknown preset id {found}")]
+    UnknownPresetId {
+        /// The id in the message header.
+        found: u32,
+    },
+    /// A response's mode byte is neither private (0) nor open (1).
+    #[error("invalid response mode {found}")]
+    InvalidResponseMode {
+        /// The byte found.
+        found: u8,
+    },
+    /// A product count is 0 or above the limit.
+    #[error("product count {found} is outside 1..={max}")]
+    ProductCount {
+        /// The count found.
+        found: usize,
+        /// Largest count accepted.
+        max: usize,
+    },
+    /// A response is for another catalog than the one the client holds.
+    #[error("response is for a catalog with fingerprint {found:#010x} and {found_count} products, expected {expected:#010x} and {expected_count}")]
+    CatalogMismatch {
+        /// Fingerprint of the client's product list.
+        expected: u32,
+        /// Fingerprint in the response.
+        found: u32,
+        /// Products in the client's list.
+        expected_count: usize,
+        /// Products in the response.
+        found_count: usize,
+    },
+    /// A message is for another preset than the session or catalog.
+    #[error("message is for preset {found}, expected {expected}")]
+    PresetMismatch {
+        /// The preset expected.
+        expected: crate::presets::Preset,
+        /// The preset of the message.
+        found: crate::presets::Preset,
+    },
     /// The CKKS library refused an operation.
     #[error(transparent)]
     Ckks(#[from] ckks::Error),

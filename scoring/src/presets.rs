@@ -159,6 +159,7 @@ pub struct PresetParams {
     /// Flooding bound F (uniform integers in [-F, F] added at Q), 0 when off.
     flood: u128,
     sigma_e: f64,
+    q_big: f64,
 }
 
 impl core::fmt::Debug for PresetParams {
@@ -220,6 +221,7 @@ impl PresetParams {
             compressed_bits: recipe.compressed_bits,
             flood,
             sigma_e,
+            q_big,
         }))
     }
 
@@ -276,11 +278,6 @@ impl PresetParams {
         self.flood
     }
 
-    /// Whether the modulus switch uses subtractive dithering (with flooding only).
-    pub const fn dithered_switch(&self) -> bool {
-        self.flood > 0
-    }
-
     /// Products packed in one result ciphertext: n / 8.
     pub fn products_per_ciphertext(&self) -> usize {
         self.n() / FEATURE_COUNT
@@ -309,22 +306,17 @@ impl PresetParams {
         let flood = self.flood as f64 / k;
         // Gaussian part at Q: (e*W)[k], variance sigma_e^2 * ||W||^2 <= sigma_e^2 * 8P (Dw+1/2)^2.
         let enc_std = self.sigma_e * (f_count * p).sqrt() * (self.dw + 0.5) / k;
-        // At q_0: switch rounding r0 + r1*s (doubled by dithering), re-randomization
-        // u*(e_pk + d_pk) + e0 + e1*s, compression of c1' (d_c1 * s); s, u ternary (weight 2n/3).
+        // At q_0: rescale rounding r0 + (r1*s)[k] of the re-randomized ciphertext; the
+        // re-randomization u*(e_pk + d_pk) + e0 + e1*s happens at Q, so only the compression
+        // error of the key, d_pk (step Q/2^t), survives the switch, as u*d_pk with step
+        // c = q_0/2^t; the compression of c1' adds (d_c1*s)[k]. s, u ternary (weight 2n/3).
         let h = 2.0 * n / 3.0;
-        let round = if self.dithered_switch() {
-            2.0 / 12.0
-        } else {
-            1.0 / 12.0
-        };
-        let step = self.output_modulus() as f64 / 2f64.powi(self.compressed_bits as i32);
-        let var_compress = if step > 1.0 {
-            step * step / 12.0 + 1.0 / 12.0
-        } else {
-            0.0
-        };
-        let var_out =
-            round * (1.0 + h) + h * (var_e + var_compress) + h * var_e + var_e + h * var_compress;
+        let q0 = self.output_modulus() as f64;
+        let step = q0 / 2f64.powi(self.compressed_bits as i32);
+        let var_compress = step * step / 12.0 + 1.0 / 12.0;
+        let shrink = q0 / self.q_big;
+        let var_at_q = h * var_e + h * var_e + var_e + h / 12.0;
+        let var_out = (1.0 + h) / 12.0 + 2.0 * h * var_compress + shrink * shrink * var_at_q;
         let out_std = var_out.sqrt() / self.output_scale;
         ErrorModel {
             deterministic,
