@@ -102,7 +102,11 @@ impl ClientSession {
     ///
     /// # Errors
     /// A [`ckks::Error`] from encryption or encoding (none expected for a valid profile).
-    pub fn encrypt_profile<R: CryptoRng + ?Sized>(&self, profile: &SkinProfile, rng: &mut R) -> Result<Vec<u8>> {
+    pub fn encrypt_profile<R: CryptoRng + ?Sized>(
+        &self,
+        profile: &SkinProfile,
+        rng: &mut R,
+    ) -> Result<Vec<u8>> {
         let basis = self.params.ckks().basis();
         let scale = self.params.df();
         let pt = Zeroizing::new(Plaintext::from_i128(basis, &self.encode(profile), scale)?);
@@ -142,7 +146,10 @@ impl ClientSession {
         Ok(ids
             .into_iter()
             .zip(scores.iter())
-            .map(|(id, &score)| ProductScore { id: id.to_owned(), score })
+            .map(|(id, &score)| ProductScore {
+                id: id.to_owned(),
+                score,
+            })
             .collect())
     }
 
@@ -154,7 +161,11 @@ impl ClientSession {
         let n = self.params.n();
         let per_block = self.params.products_per_ciphertext();
         let q0 = self.params.output_basis();
-        let m = q0.moduli().first().copied().ok_or(ckks::Error::ParamsMismatch)?;
+        let m = q0
+            .moduli()
+            .first()
+            .copied()
+            .ok_or(ckks::Error::ParamsMismatch)?;
         let decryptor = Decryptor::new(&self.sk);
         let mut out = Zeroizing::new(Vec::with_capacity(resp.count));
         for (block, c1_values) in resp.c1.chunks(n).enumerate() {
@@ -166,14 +177,27 @@ impl ClientSession {
             };
             let indices: Vec<usize> = (0..in_block).map(target_index).collect();
             let c0_values: Vec<u64> = match resp.mode {
-                ResponseMode::Private => resp.c0.get(start..start + in_block).unwrap_or_default().to_vec(),
+                ResponseMode::Private => resp
+                    .c0
+                    .get(start..start + in_block)
+                    .unwrap_or_default()
+                    .to_vec(),
                 ResponseMode::Open => indices
                     .iter()
                     .map(|&k| resp.c0.get(block * n + k).copied().unwrap_or(0))
                     .collect(),
             };
-            let residues = decryptor.decrypt_coefficient_residues(&c0_values, &c1, &indices, CoefficientMethod::Auto)?;
-            out.extend(residues.iter().map(|&r| m.center(r) as f64 / self.params.output_scale()));
+            let residues = decryptor.decrypt_coefficient_residues(
+                &c0_values,
+                &c1,
+                &indices,
+                CoefficientMethod::Auto,
+            )?;
+            out.extend(
+                residues
+                    .iter()
+                    .map(|&r| m.center(r) as f64 / self.params.output_scale()),
+            );
         }
         Ok(out)
     }
@@ -189,13 +213,22 @@ impl ClientSession {
         }
         let n = self.params.n();
         let q0 = self.params.output_basis();
-        let m = q0.moduli().first().copied().ok_or(ckks::Error::ParamsMismatch)?;
+        let m = q0
+            .moduli()
+            .first()
+            .copied()
+            .ok_or(ckks::Error::ParamsMismatch)?;
         let decryptor = Decryptor::new(&self.sk);
         let all: Vec<usize> = (0..n).collect();
         let mut out = Zeroizing::new(Vec::with_capacity(resp.c0.len()));
         for (c1_values, c0_values) in resp.c1.chunks(n).zip(resp.c0.chunks(n)) {
             let c1 = Poly::<Coeff>::from_rows(q0, c1_values.to_vec())?;
-            let residues = decryptor.decrypt_coefficient_residues(c0_values, &c1, &all, CoefficientMethod::Ntt)?;
+            let residues = decryptor.decrypt_coefficient_residues(
+                c0_values,
+                &c1,
+                &all,
+                CoefficientMethod::Ntt,
+            )?;
             out.extend(residues.iter().map(|&r| m.center(r) as f64));
         }
         Ok(out)

@@ -56,7 +56,9 @@ impl Compressor {
         }
         let q: BigUint = basis.product();
         let high = &q >> bits;
-        let low = (&q & ((BigUint::from(1u8) << bits) - 1u8)).to_u64().unwrap_or(0);
+        let low = (&q & ((BigUint::from(1u8) << bits) - 1u8))
+            .to_u64()
+            .unwrap_or(0);
         let mut crt_inv = Vec::with_capacity(basis.len());
         let mut high_mod = Vec::with_capacity(basis.len());
         for m in basis.moduli() {
@@ -187,7 +189,9 @@ mod tests {
             .flat_map(|m| {
                 (0..basis.n())
                     .map(|_| {
-                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
                         (state >> 11) % m.value()
                     })
                     .collect::<Vec<_>>()
@@ -198,7 +202,12 @@ mod tests {
 
     #[test]
     fn compress_matches_exact_rounding() {
-        for (bits, t) in [(vec![50, 45], 47), (vec![38, 22], 33), (vec![49, 44, 44], 45), (vec![50], 47)] {
+        for (bits, t) in [
+            (vec![50, 45], 47),
+            (vec![38, 22], 33),
+            (vec![49, 44, 44], 45),
+            (vec![50], 47),
+        ] {
             let b = basis(&bits);
             let c = Compressor::new(&b, t).unwrap();
             let p = random_poly(&b, 7);
@@ -212,7 +221,11 @@ mod tests {
 
     #[test]
     fn decompress_error_is_below_half_a_step() {
-        for (bits, t) in [(vec![50, 45], 47), (vec![38, 22], 33), (vec![49, 44, 44], 45)] {
+        for (bits, t) in [
+            (vec![50, 45], 47),
+            (vec![38, 22], 33),
+            (vec![49, 44, 44], 45),
+        ] {
             let b = basis(&bits);
             let c = Compressor::new(&b, t).unwrap();
             let p = random_poly(&b, 11);

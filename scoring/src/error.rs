@@ -72,7 +72,9 @@ pub enum Error {
         max: usize,
     },
     /// A response is for another catalog than the one the client holds.
-    #[error("response is for a catalog with fingerprint {found:#010x} and {found_count} products, expected {expected:#010x} and {expected_count}")]
+    #[error(
+        "response is for a catalog with fingerprint {found:#010x} and {found_count} products, expected {expected:#010x} and {expected_count}"
+    )]
     CatalogMismatch {
         /// Fingerprint of the client's product list.
         expected: u32,

@@ -9,10 +9,10 @@ pub mod profile;
 pub mod protocol;
 pub mod server;
 
-pub use client::{ClientSession, ProductScore};
 pub use catalog::{Catalog, Product, ProductModel, PublicProduct};
+pub use client::{ClientSession, ProductScore};
 pub use error::{CatalogError, Error, ProductRef, Result};
 pub use presets::{Preset, PresetParams};
+pub use profile::{FEATURE_COUNT, SkinFeature, SkinProfile};
 pub use protocol::{ResponseMode, ScoreRequest, ScoreResponse};
 pub use server::{EncodedCatalog, ModelPrivacy, score, score_with};
-pub use profile::{FEATURE_COUNT, SkinFeature, SkinProfile};

@@ -73,7 +73,9 @@ pub fn message_preset(bytes: &[u8]) -> Result<Preset> {
     u8::try_from(header.params_id)
         .ok()
         .and_then(Preset::from_id)
-        .ok_or(Error::UnknownPresetId { found: header.params_id })
+        .ok_or(Error::UnknownPresetId {
+            found: header.params_id,
+        })
 }
 
 /// Coefficient of product j (within its block) in a result ciphertext: `8 j + 7`.
@@ -236,7 +238,13 @@ impl ScoreResponse {
 }
 
 fn moduli(params: &PresetParams) -> Vec<u64> {
-    params.ckks().basis().moduli().iter().map(ckks::ring::Modulus::value).collect()
+    params
+        .ckks()
+        .basis()
+        .moduli()
+        .iter()
+        .map(ckks::ring::Modulus::value)
+        .collect()
 }
 
 /// The compressed values are residues "mod 2^t" for the packer: t bits each, any value < 2^t.
@@ -249,7 +257,10 @@ fn c0_len(params: &PresetParams) -> Result<usize> {
 }
 
 fn pk0_len(params: &PresetParams) -> Result<usize> {
-    Ok(bitpack::packed_len(params.n(), &[compressed_modulus(params)])?)
+    Ok(bitpack::packed_len(
+        params.n(),
+        &[compressed_modulus(params)],
+    )?)
 }
 
 fn check_count(count: usize) -> Result<()> {
@@ -273,7 +284,12 @@ fn too_large(found: usize) -> Error {
 }
 
 /// (modulus of the `c1'` values, number of `c0'` values) for a mode and count.
-fn shape(params: &PresetParams, mode: ResponseMode, count: usize, blocks: usize) -> Result<(u64, usize)> {
+fn shape(
+    params: &PresetParams,
+    mode: ResponseMode,
+    count: usize,
+    blocks: usize,
+) -> Result<(u64, usize)> {
     Ok(match mode {
         ResponseMode::Private => (compressed_modulus(params), count),
         ResponseMode::Open => (
@@ -318,7 +334,9 @@ mod tests {
             seed_c: [1; 32],
             seed_pk: [2; 32],
             c0: Poly::from_rows(params.ckks().basis(), rows).unwrap(),
-            pk0: (0..n as u64).map(|k| (k * 104_729) % (1 << params.compressed_bits())).collect(),
+            pk0: (0..n as u64)
+                .map(|k| (k * 104_729) % (1 << params.compressed_bits()))
+                .collect(),
         }
     }
 
@@ -330,8 +348,12 @@ mod tests {
             mode,
             fingerprint: 0xDEAD_BEEF,
             count,
-            c1: (0..(params.n() * blocks) as u64).map(|k| (k * 31 + 5) % c1_mod).collect(),
-            c0: (0..c0_count as u64).map(|k| (k * 1_000_003 + 1) % q0).collect(),
+            c1: (0..(params.n() * blocks) as u64)
+                .map(|k| (k * 31 + 5) % c1_mod)
+                .collect(),
+            c0: (0..c0_count as u64)
+                .map(|k| (k * 1_000_003 + 1) % q0)
+                .collect(),
         }
     }
 
@@ -350,10 +372,17 @@ mod tests {
     #[test]
     fn response_round_trips_in_both_modes() {
         let p = exact();
-        for (mode, count) in [(ResponseMode::Private, 5), (ResponseMode::Private, 513), (ResponseMode::Open, 5)] {
+        for (mode, count) in [
+            (ResponseMode::Private, 5),
+            (ResponseMode::Private, 513),
+            (ResponseMode::Open, 5),
+        ] {
             let resp = sample_response(p, mode, count);
             let bytes = resp.encode(p).unwrap();
-            assert_eq!(bytes.len(), ScoreResponse::encoded_len(p, mode, count).unwrap());
+            assert_eq!(
+                bytes.len(),
+                ScoreResponse::encoded_len(p, mode, count).unwrap()
+            );
             assert_eq!(ScoreResponse::decode(p, &bytes).unwrap(), resp);
         }
         // 5 products, private: header, mode, fingerprint, count, 4096 * 47 bits, 5 * 50 bits.
@@ -369,7 +398,10 @@ mod tests {
         let bytes = sample_request(p).encode(p).unwrap();
         for cut in [0, 5, 10, 41, 74, 1000, bytes.len() - 1] {
             let e = ScoreRequest::decode(p, &bytes[..cut]).unwrap_err();
-            assert!(matches!(e, Error::Ckks(ckks::Error::Truncated { .. })), "cut {cut}: {e:?}");
+            assert!(
+                matches!(e, Error::Ckks(ckks::Error::Truncated { .. })),
+                "cut {cut}: {e:?}"
+            );
         }
         let mut long = bytes.clone();
         long.push(0);
@@ -389,12 +421,20 @@ mod tests {
         assert_eq!(message_preset(&bytes).unwrap(), Preset::Compact);
         assert_eq!(
             ScoreRequest::decode(exact(), &bytes).unwrap_err(),
-            Error::Ckks(ckks::Error::ParamsIdMismatch { expected: 2, found: 1 })
+            Error::Ckks(ckks::Error::ParamsIdMismatch {
+                expected: 2,
+                found: 1
+            })
         );
         let mut unknown = bytes.clone();
         unknown[5] = 9;
-        assert_eq!(message_preset(&unknown).unwrap_err(), Error::UnknownPresetId { found: 9 });
-        let mut wrong_kind = sample_response(exact(), ResponseMode::Private, 5).encode(exact()).unwrap();
+        assert_eq!(
+            message_preset(&unknown).unwrap_err(),
+            Error::UnknownPresetId { found: 9 }
+        );
+        let mut wrong_kind = sample_response(exact(), ResponseMode::Private, 5)
+            .encode(exact())
+            .unwrap();
         assert!(matches!(
             ScoreRequest::decode(exact(), &wrong_kind).unwrap_err(),
             Error::Ckks(ckks::Error::WrongKind { .. })
@@ -425,7 +465,9 @@ mod tests {
     #[test]
     fn bad_response_fields_are_typed_errors() {
         let p = exact();
-        let bytes = sample_response(p, ResponseMode::Private, 5).encode(p).unwrap();
+        let bytes = sample_response(p, ResponseMode::Private, 5)
+            .encode(p)
+            .unwrap();
         let mut bad_mode = bytes.clone();
         bad_mode[10] = 7;
         assert_eq!(

@@ -213,7 +213,12 @@ pub fn score_with<R: CryptoRng + ?Sized>(
                 let c0 = c0.into_coeff();
                 let e0 = sampling::error(rng, block.products, params.ckks().sigma())?;
                 let values = gather_targets(&c0, &targets, block, &e0, params.flood_bound(), rng)?;
-                c0_out.extend(rescale_values(basis, &catalog.rescale_inverses, &values, targets.len()));
+                c0_out.extend(rescale_values(
+                    basis,
+                    &catalog.rescale_inverses,
+                    &values,
+                    targets.len(),
+                ));
             }
             None => {
                 let c1 = rescale_to_output(c1.into_coeff())?;
@@ -236,7 +241,10 @@ pub fn score_with<R: CryptoRng + ?Sized>(
 }
 
 /// A fresh uniform ternary u over `basis`, NTT form.
-fn ternary_ntt<R: CryptoRng + ?Sized>(basis: &Arc<RnsBasis>, rng: &mut R) -> Result<Zeroizing<Poly<Ntt>>> {
+fn ternary_ntt<R: CryptoRng + ?Sized>(
+    basis: &Arc<RnsBasis>,
+    rng: &mut R,
+) -> Result<Zeroizing<Poly<Ntt>>> {
     let u = sampling::ternary(rng, basis.n());
     let wide: Zeroizing<Vec<i64>> = Zeroizing::new(u.iter().map(|&c| i64::from(c)).collect());
     Ok(Zeroizing::new(Poly::from_i64(basis, &wide)?.into_ntt()))
@@ -255,7 +263,10 @@ fn rescale_inverses(basis: &RnsBasis) -> Result<Vec<Vec<u64>>> {
     let moduli = basis.moduli();
     let mut out = Vec::with_capacity(moduli.len().saturating_sub(1));
     for l in (1..moduli.len()).rev() {
-        let ql = moduli.get(l).map(Modulus::value).ok_or(ckks::Error::ParamsMismatch)?;
+        let ql = moduli
+            .get(l)
+            .map(Modulus::value)
+            .ok_or(ckks::Error::ParamsMismatch)?;
         let inverses = moduli
             .iter()
             .take(l)
@@ -288,7 +299,10 @@ fn gather_targets<R: CryptoRng + ?Sized>(
         .zip(block.bias.chunks(count.max(1)))
     {
         for ((&k, &b), &e) in targets.iter().zip(bias).zip(&noise) {
-            let x = row.get(k).copied().ok_or(ckks::Error::IndexOutOfRange { index: k, n: row.len() })?;
+            let x = row.get(k).copied().ok_or(ckks::Error::IndexOutOfRange {
+                index: k,
+                n: row.len(),
+            })?;
             values.push(m.add(m.add(x, b), m.reduce_i128(e)));
         }
     }
@@ -299,9 +313,15 @@ fn gather_targets<R: CryptoRng + ?Sized>(
 fn add_bias(c0: &mut Poly<Coeff>, targets: &[usize], block: &Block) -> Result<()> {
     let count = targets.len();
     let moduli: Vec<Modulus> = c0.basis().moduli().to_vec();
-    for ((row, m), bias) in c0.rows_mut().zip(&moduli).zip(block.bias.chunks(count.max(1))) {
+    for ((row, m), bias) in c0
+        .rows_mut()
+        .zip(&moduli)
+        .zip(block.bias.chunks(count.max(1)))
+    {
         for (&k, &b) in targets.iter().zip(bias) {
-            let slot = row.get_mut(k).ok_or(ckks::Error::IndexOutOfRange { index: k, n: 0 })?;
+            let slot = row
+                .get_mut(k)
+                .ok_or(ckks::Error::IndexOutOfRange { index: k, n: 0 })?;
             *slot = m.add(*slot, b);
         }
     }
@@ -310,7 +330,12 @@ fn add_bias(c0: &mut Poly<Coeff>, targets: &[usize], block: &Block) -> Result<()
 
 /// Rescales `count` values given modulus-major over `basis` down to q_0 (exact rounding of
 /// each drop, as [`Poly::rescale_last`]).
-fn rescale_values(basis: &RnsBasis, inverses: &[Vec<u64>], values: &[u64], count: usize) -> Vec<u64> {
+fn rescale_values(
+    basis: &RnsBasis,
+    inverses: &[Vec<u64>],
+    values: &[u64],
+    count: usize,
+) -> Vec<u64> {
     let moduli = basis.moduli();
     let mut rows: Vec<Vec<u64>> = values.chunks(count.max(1)).map(<[u64]>::to_vec).collect();
     for (drop, inv_row) in (1..moduli.len()).rev().zip(inverses) {
@@ -349,13 +374,21 @@ fn uniform_symmetric<R: CryptoRng + ?Sized>(bound: u128, rng: &mut R) -> Result<
     if bound == 0 {
         return Ok(0);
     }
-    let span = bound.checked_mul(2).and_then(|s| s.checked_add(1)).ok_or(ckks::Error::TooLarge {
-        what: "flooding bound",
-        found: usize::MAX,
-        max: usize::MAX,
-    })?;
+    let span =
+        bound
+            .checked_mul(2)
+            .and_then(|s| s.checked_add(1))
+            .ok_or(ckks::Error::TooLarge {
+                what: "flooding bound",
+                found: usize::MAX,
+                max: usize::MAX,
+            })?;
     let bits = u128::BITS - span.leading_zeros();
-    let mask = if bits >= u128::BITS { u128::MAX } else { (1u128 << bits) - 1 };
+    let mask = if bits >= u128::BITS {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     loop {
         let mut bytes = [0u8; 16];
         rng.fill_bytes(&mut bytes);
@@ -374,7 +407,14 @@ mod tests {
     #[test]
     fn integral_f64_reduces_exactly() {
         let m = Modulus::new(1_125_899_906_826_241).unwrap();
-        for x in [0.0, 1.0, -1.0, 12345.0, -9_007_199_254_740_992.0, 2f64.powi(52) + 1.0] {
+        for x in [
+            0.0,
+            1.0,
+            -1.0,
+            12345.0,
+            -9_007_199_254_740_992.0,
+            2f64.powi(52) + 1.0,
+        ] {
             assert_eq!(reduce_integral_f64(&m, x), m.reduce_i128(x as i128), "{x}");
         }
         // Beyond 2^127: 3 * 2^130 mod q against modular arithmetic.
