@@ -91,18 +91,28 @@ pub fn pack_rows(w: &mut Writer, rows: &[u64], n: usize, moduli: &[u64]) -> Resu
             found: rows.len(),
         });
     }
-    check_rows(rows, n, moduli)?;
     let len = packed_len(n, moduli)?;
-    let mut bw = BitWriter::new(w.buf_mut(), len);
+    let buf = w.buf_mut();
+    let start = buf.len();
+    buf.resize(start + len, 0);
+    let mut bw = BitWriter::new(buf.get_mut(start..).unwrap_or_default());
+    let mut out_of_range = false;
     if n > 0 {
         for ((row, &q), &b) in rows.chunks_exact(n).zip(moduli).zip(&bits) {
-            debug_assert!(row.iter().all(|&v| v < q));
+            // Range check folded into the packing loop (no branch per value).
+            let mut bad = 0_u64;
             for &v in row {
+                bad |= u64::from(v >= q);
                 bw.push(v, b);
             }
+            out_of_range |= bad != 0;
         }
     }
     bw.finish();
+    if out_of_range {
+        buf.truncate(start);
+        return check_rows(rows, n, moduli);
+    }
     Ok(())
 }
 
@@ -204,16 +214,28 @@ pub fn unpack_rows_into(bytes: &[u8], n: usize, moduli: &[u64], out: &mut [u64])
         for (row_index, ((row, &q), &b)) in
             out.chunks_exact_mut(n).zip(moduli).zip(&bits).enumerate()
         {
-            for slot in row.iter_mut() {
-                let value = br.pull(b);
-                if value >= q {
-                    return Err(Error::ResidueOutOfRange {
-                        row: row_index,
-                        value,
-                        modulus: q,
-                    });
+            // Range check folded into the loop; the first offender is located only on error.
+            let mut bad = 0_u64;
+            if b <= 56 {
+                for slot in row.iter_mut() {
+                    let value = br.pull_short(b);
+                    bad |= u64::from(value >= q);
+                    *slot = value;
                 }
-                *slot = value;
+            } else {
+                for slot in row.iter_mut() {
+                    let value = br.pull(b);
+                    bad |= u64::from(value >= q);
+                    *slot = value;
+                }
+            }
+            if bad != 0 {
+                let value = row.iter().copied().find(|&v| v >= q).unwrap_or(q);
+                return Err(Error::ResidueOutOfRange {
+                    row: row_index,
+                    value,
+                    modulus: q,
+                });
             }
         }
     }
@@ -336,18 +358,18 @@ fn check_rows(rows: &[u64], n: usize, moduli: &[u64]) -> Result<()> {
     Ok(())
 }
 
-/// Appends values of up to 64 bits to a byte vector, 8 bytes at a time.
+/// Writes values of up to 64 bits into a zeroed byte slice of exactly the packed size, a 64-bit
+/// word at a time.
 struct BitWriter<'v> {
-    out: &'v mut Vec<u8>,
+    words: core::slice::ChunksExactMut<'v, u8>,
     acc: u128,
     filled: u32,
 }
 
 impl<'v> BitWriter<'v> {
-    fn new(out: &'v mut Vec<u8>, len: usize) -> Self {
-        out.reserve(len);
+    fn new(out: &'v mut [u8]) -> Self {
         Self {
-            out,
+            words: out.chunks_exact_mut(8),
             acc: 0,
             filled: 0,
         }
@@ -359,76 +381,96 @@ impl<'v> BitWriter<'v> {
         self.acc |= u128::from(value) << self.filled;
         self.filled += bits;
         if self.filled >= 64 {
-            self.out.extend_from_slice(&(self.acc as u64).to_le_bytes());
+            if let Some(word) = self.words.next() {
+                word.copy_from_slice(&(self.acc as u64).to_le_bytes());
+            }
             self.acc >>= 64;
             self.filled -= 64;
         }
     }
 
-    /// Flushes the remaining bits, zero-padding the last byte.
-    fn finish(self) {
-        let bytes = self.filled.div_ceil(8) as usize;
-        self.out
-            .extend(self.acc.to_le_bytes().into_iter().take(bytes));
+    /// Writes the remaining bits; the rest of the last byte stays zero.
+    fn finish(mut self) {
+        if self.filled == 0 {
+            return;
+        }
+        let tail = self.acc.to_le_bytes();
+        match self.words.next() {
+            Some(word) => word.copy_from_slice(tail.get(..8).unwrap_or(&[0; 8])),
+            None => {
+                for (dst, src) in self.words.into_remainder().iter_mut().zip(tail) {
+                    *dst = src;
+                }
+            }
+        }
     }
 }
 
-/// Reads values of up to 64 bits from a byte slice, 8 bytes at a time. The caller checks the
-/// slice is long enough before reading.
+/// Reads values of up to 64 bits at any bit position through a 16-byte little-endian window.
+/// The caller checks the slice length before reading.
 struct BitReader<'a> {
-    rest: &'a [u8],
-    acc: u128,
-    avail: u32,
+    bytes: &'a [u8],
+    /// Bit position of the next value.
+    pos: usize,
 }
 
 impl<'a> BitReader<'a> {
     const fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            rest: bytes,
-            acc: 0,
-            avail: 0,
+        Self { bytes, pos: 0 }
+    }
+
+    /// The 16 bytes from `byte` on, zero-filled past the end of the input.
+    #[inline(always)]
+    fn window(&self, byte: usize) -> u128 {
+        match self.bytes.get(byte..).and_then(<[u8]>::first_chunk::<16>) {
+            Some(w) => u128::from_le_bytes(*w),
+            None => {
+                let mut w = [0_u8; 16];
+                for (dst, &src) in w.iter_mut().zip(self.bytes.get(byte..).unwrap_or_default()) {
+                    *dst = src;
+                }
+                u128::from_le_bytes(w)
+            }
         }
     }
 
-    /// The next `bits` bits (`1 <= bits <= 64`); zeros past the end of the input.
+    /// The next `bits` bits (`1 <= bits <= 64`; a value starts at most 7 bits into its window,
+    /// so 64 + 7 < 128 bits always fit).
     #[inline(always)]
     fn pull(&mut self, bits: u32) -> u64 {
-        if self.avail < bits {
-            self.refill();
-        }
-        let value = (self.acc as u64) & (u64::MAX >> (u64::BITS - bits));
-        self.acc >>= bits;
-        self.avail = self.avail.saturating_sub(bits);
+        let window = self.window(self.pos >> 3);
+        let value = ((window >> (self.pos & 7)) as u64) & (u64::MAX >> (u64::BITS - bits));
+        self.pos += bits as usize;
         value
     }
 
+    /// The next `bits` bits for `1 <= bits <= 56` through an 8-byte window (a value starts at
+    /// most 7 bits into it, and 7 + 56 <= 64).
     #[inline(always)]
-    fn refill(&mut self) {
-        if let Some((word, rest)) = self.rest.split_first_chunk::<8>() {
-            self.acc |= u128::from(u64::from_le_bytes(*word)) << self.avail;
-            self.avail += 64;
-            self.rest = rest;
-        } else {
-            for &byte in self.rest {
-                self.acc |= u128::from(byte) << self.avail;
-                self.avail += 8;
-            }
-            self.rest = &[];
-        }
+    fn pull_short(&mut self, bits: u32) -> u64 {
+        let byte = self.pos >> 3;
+        let window = match self.bytes.get(byte..).and_then(<[u8]>::first_chunk::<8>) {
+            Some(w) => u64::from_le_bytes(*w),
+            None => self.window(byte) as u64,
+        };
+        let value = (window >> (self.pos & 7)) & (u64::MAX >> (u64::BITS - bits));
+        self.pos += bits as usize;
+        value
     }
 
-    /// Checks that no byte is left and that the unread bits (the padding) are zero.
+    /// Checks that the unread bits of the last byte (the padding) are zero. The caller sized the
+    /// input as `ceil(total bits / 8)`, so fewer than 8 bits are left.
     fn finish(self, what: &'static str) -> Result<()> {
-        if !self.rest.is_empty() || self.avail >= 8 {
-            return Err(Error::TrailingBytes {
-                what,
-                extra: self.rest.len() + (self.avail / 8) as usize,
-            });
+        let used = self.pos & 7;
+        if used == 0 {
+            return Ok(());
         }
-        if self.acc != 0 {
+        let last = self.bytes.get(self.pos >> 3).copied().unwrap_or(0);
+        let padding = last >> used;
+        if padding != 0 {
             return Err(Error::NonZeroPadding {
                 what,
-                value: self.acc as u8,
+                value: padding,
             });
         }
         Ok(())
