@@ -509,3 +509,48 @@ fn seeded_body_framing_checks_lengths_before_unpacking() {
     ));
     assert_eq!(second.unpack().unwrap(), ct);
 }
+
+#[test]
+fn sizes_of_every_documented_parameter_set() {
+    // (log_n, prime bits, P, public key, seeded ct, ciphertext, plaintext, secret key), as in
+    // docs/wire-format.md.
+    let table: [(u32, &[u32], usize, [usize; 5]); 4] = [
+        (
+            12,
+            &[42, 42],
+            43_008,
+            [43_051, 43_059, 86_035, 43_027, 1_034],
+        ),
+        (
+            12,
+            &[38, 22],
+            30_720,
+            [30_763, 30_771, 61_459, 30_739, 1_034],
+        ),
+        (
+            12,
+            &[50, 45],
+            48_640,
+            [48_683, 48_691, 97_299, 48_659, 1_034],
+        ),
+        (
+            13,
+            &[49, 44, 44],
+            140_288,
+            [140_331, 140_339, 280_595, 140_307, 2_058],
+        ),
+    ];
+    for (log_n, bits, poly, sizes) in table {
+        let params = Params::new(ParamsSpec::with_prime_bits(log_n, bits, &[]).unwrap()).unwrap();
+        let basis = params.basis();
+        assert_eq!(wire::packed_poly_len(basis).unwrap(), poly);
+        let found = [
+            wire::object_len(wire::public_key_body_len(basis).unwrap()).unwrap(),
+            wire::object_len(wire::seeded_ciphertext_body_len(basis).unwrap()).unwrap(),
+            wire::object_len(wire::ciphertext_body_len(basis).unwrap()).unwrap(),
+            wire::object_len(wire::plaintext_body_len(basis).unwrap()).unwrap(),
+            wire::secret_key_len(&params).unwrap(),
+        ];
+        assert_eq!(found, sizes, "log_n {log_n}, bits {bits:?}");
+    }
+}
