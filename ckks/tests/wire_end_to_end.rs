@@ -2,11 +2,6 @@
 //! server decodes, expands and answers, and the client decodes and decrypts, compared with the
 //! cleartext.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "test setup on known-good parameters: a failure is a test failure"
-)]
-
 use ckks::encrypt::{Decryptor, SecretKeyEncryptor};
 use ckks::keys::SecretKey;
 use ckks::params::{Params, ParamsSpec};
