@@ -1,13 +1,24 @@
-//! Criterion benchmarks of seed expansion, key generation and encryption at production sizes.
+//! Criterion benchmarks of seed expansion, key generation and encryption at production sizes:
+//! n = 4096 with two 42-bit primes and n = 8192 with primes of 49, 44 and 44 bits, the public
+//! key at the first prime (the scoring protocol's output modulus).
 //!
 //! Run: `cargo bench -p ckks --bench encrypt`
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use aes::cipher::{KeyIvInit, StreamCipher};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::{ChaCha8Rng, ChaCha12Rng, ChaCha20Rng};
+
+use ckks::encoding::CoeffEncoder;
+use ckks::encrypt::{PublicKeyEncryptor, SecretKeyEncryptor};
+use ckks::keys::{PublicKey, SecretKey};
+use ckks::params::{Params, ParamsSpec};
+use ckks::plaintext::Plaintext;
+use ckks::ring::RnsBasis;
+use ckks::sampling;
 
 /// Bytes the server expands per request for `a` at n = 4096 with two 42-bit primes
 /// (6 bytes per candidate coefficient).
@@ -52,5 +63,72 @@ fn prg(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prg);
+/// The production parameter sets: (label, params, one-prime output basis).
+fn production() -> Vec<(&'static str, Arc<Params>, Arc<RnsBasis>)> {
+    [(12, &[42u32, 42][..]), (13, &[49, 44, 44][..])]
+        .into_iter()
+        .filter_map(|(log_n, bits)| {
+            let params = Params::new(ParamsSpec::with_prime_bits(log_n, bits, &[]).ok()?).ok()?;
+            let out = params.basis_at(0).ok()?;
+            let label = if log_n == 12 { "n4096" } else { "n8192" };
+            Some((label, params, out))
+        })
+        .collect()
+}
+
+/// A profile-like plaintext: 8 values at coefficients 0..7, scale 2^40.
+fn profile(params: &Arc<Params>) -> Option<Plaintext> {
+    let values = [0.78, 0.71, 0.65, 0.48, 0.36, 0.59, 0.27, 0.83];
+    let scale = 2f64.powi(40);
+    let coeffs = CoeffEncoder::new(params.n())
+        .ok()?
+        .encode(&values, scale)
+        .ok()?;
+    Plaintext::from_i128(params.basis(), &coeffs, scale).ok()
+}
+
+fn seed_expansion(c: &mut Criterion) {
+    let mut group = c.benchmark_group("expand_a");
+    for (label, params, out) in production() {
+        group.bench_function(BenchmarkId::new("ciphertext_basis", label), |b| {
+            b.iter(|| sampling::uniform_ntt_from_seed(params.basis(), black_box(&[3; 32])));
+        });
+        group.bench_function(BenchmarkId::new("output_prime", label), |b| {
+            b.iter(|| sampling::uniform_ntt_from_seed(&out, black_box(&[3; 32])));
+        });
+    }
+    group.finish();
+}
+
+fn keys_and_encryption(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    let mut group = c.benchmark_group("encrypt");
+    for (label, params, out) in production() {
+        let Some(pt) = profile(&params) else { continue };
+        group.bench_function(BenchmarkId::new("keygen_sk_seeded_pk", label), |b| {
+            b.iter(|| {
+                let sk = SecretKey::generate(&params, &mut rng);
+                let pk = PublicKey::generate(&sk, &out, &mut rng);
+                (sk, pk)
+            });
+        });
+        let sk = SecretKey::generate(&params, &mut rng);
+        group.bench_function(BenchmarkId::new("secret_key_seeded", label), |b| {
+            let enc = SecretKeyEncryptor::new(&sk);
+            b.iter(|| enc.encrypt(black_box(&pt), &mut rng));
+        });
+        let Ok(pk) = PublicKey::generate(&sk, params.basis(), &mut rng) else {
+            continue;
+        };
+        group.bench_function(BenchmarkId::new("public_key", label), |b| {
+            b.iter(|| {
+                PublicKeyEncryptor::new(&params, &pk)
+                    .and_then(|enc| enc.encrypt(black_box(&pt), &mut rng))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, prg, seed_expansion, keys_and_encryption);
 criterion_main!(benches);

@@ -29,7 +29,7 @@ use crate::{Error, Result};
 
 /// Number of requested coefficients from which [`CoefficientMethod::Auto`] switches from the
 /// direct ternary sums to the NTT (measured crossover, `benches/evaluate.rs`).
-pub const NTT_CROSSOVER_COEFFICIENTS: usize = 16;
+pub const NTT_CROSSOVER_COEFFICIENTS: usize = 32;
 
 /// Secret-key encryption producing seeded ciphertexts.
 #[derive(Debug)]

@@ -219,27 +219,48 @@ fn centered_binomial_word<R: CryptoRng + ?Sized>(
 /// Fills `row` with values uniform in [0, q) by rejection: each candidate is the next
 /// ceil(log2 q) / 8 (rounded up) bytes of `fill`'s stream read little-endian, masked to
 /// ceil(log2 q) bits, and accepted when below q.
-fn fill_uniform_row(mut fill: impl FnMut(&mut [u8]), modulus: &Modulus, row: &mut [u64]) {
+fn fill_uniform_row(fill: impl FnMut(&mut [u8]), modulus: &Modulus, row: &mut [u64]) {
     let bits = modulus.bits();
-    let width = bits.div_ceil(8) as usize;
     let mask = u64::MAX >> (u64::BITS - bits);
     let q = modulus.value();
-    let mut bytes = vec![0u8; width * CANDIDATES_PER_CHUNK + 8];
-    let mut slots = row.iter_mut().peekable();
-    while slots.peek().is_some() {
-        if let Some(chunk) = bytes.get_mut(..width * CANDIDATES_PER_CHUNK) {
-            fill(chunk);
+    match bits.div_ceil(8) {
+        1 => fill_row_width::<1>(fill, mask, q, row),
+        2 => fill_row_width::<2>(fill, mask, q, row),
+        3 => fill_row_width::<3>(fill, mask, q, row),
+        4 => fill_row_width::<4>(fill, mask, q, row),
+        5 => fill_row_width::<5>(fill, mask, q, row),
+        6 => fill_row_width::<6>(fill, mask, q, row),
+        7 => fill_row_width::<7>(fill, mask, q, row),
+        _ => fill_row_width::<8>(fill, mask, q, row),
+    }
+}
+
+/// [`fill_uniform_row`] for candidates of `W` bytes. Every candidate is written at the next free
+/// position, which advances only when the candidate is accepted (no branch on acceptance).
+fn fill_row_width<const W: usize>(
+    mut fill: impl FnMut(&mut [u8]),
+    mask: u64,
+    q: u64,
+    row: &mut [u64],
+) {
+    // 8 bytes of slack so every candidate is one little-endian word load (masked to W bytes).
+    let mut bytes = vec![0u8; W * CANDIDATES_PER_CHUNK + 8];
+    let mut filled = 0usize;
+    while filled < row.len() {
+        if let Some(stream) = bytes.get_mut(..W * CANDIDATES_PER_CHUNK) {
+            fill(stream);
         }
-        for w in bytes.windows(8).step_by(width).take(CANDIDATES_PER_CHUNK) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(w);
+        for offset in (0..W * CANDIDATES_PER_CHUNK).step_by(W) {
+            let word = bytes
+                .get(offset..offset + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .unwrap_or_default();
             let v = u64::from_le_bytes(word) & mask;
-            if v < q {
-                match slots.next() {
-                    Some(slot) => *slot = v,
-                    None => break,
-                }
+            match row.get_mut(filled) {
+                Some(slot) => *slot = v,
+                None => break,
             }
+            filled += usize::from(v < q);
         }
     }
 }
