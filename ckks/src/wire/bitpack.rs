@@ -15,7 +15,11 @@
 //! one meaning. Lengths come from the caller's parameters, never from the bytes, and every
 //! length product is checked (`Error::TooLarge`).
 //!
-//! The packer works a 64-bit word at a time (a 128-bit accumulator), not bit by bit.
+//! Nothing works bit by bit: the packer shifts each value into a 128-bit accumulator and stores
+//! 64-bit words; the unpacker reads each value through an unaligned 8- or 16-byte window at its
+//! bit offset. The range check is folded into both loops (no branch per value) and the first
+//! offender is located only when there is one. About 2 ns per residue (`docs/benchmarks.md`,
+//! "Wire format").
 //!
 //! # Security
 //! Residue packing runs on public data (ciphertexts, public keys) and branches on values only to

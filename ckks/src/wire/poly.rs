@@ -208,6 +208,24 @@ mod tests {
     }
 
     #[test]
+    fn subset_padding_bits_must_be_zero() {
+        let b = small();
+        // 3 values of 7 + 8 bits: 45 bits in 6 bytes, 3 padding bits.
+        assert_eq!(packed_subset_len(&b, 3).unwrap(), 6);
+        let bytes = [0, 0, 0, 0, 0, 0b1000_0000];
+        let mut r = Reader::new(&bytes);
+        let packed = PackedSubset::read(&mut r, &b, 3, "c0 targets").unwrap();
+        r.finish("subset").unwrap();
+        assert_eq!(
+            packed.unpack(),
+            Err(Error::NonZeroPadding {
+                what: "packed polynomial",
+                value: 0b100
+            })
+        );
+    }
+
+    #[test]
     fn subset_round_trips() {
         let b = small();
         let coeffs: Vec<i64> = (0..16).map(|i| 3 - i * i).collect();
