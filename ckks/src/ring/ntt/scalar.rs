@@ -82,7 +82,7 @@ impl ScalarNtt {
         let two_q = 2 * q;
         let mut t = n;
         let mut m = 1;
-        while m < n {
+        while m < n / 2 {
             t /= 2;
             let twiddles = self.twid.iter().zip(&self.twid_shoup).skip(m);
             for (block, (&w, &w_shoup)) in a.chunks_exact_mut(2 * t).zip(twiddles) {
@@ -97,9 +97,15 @@ impl ScalarNtt {
             }
             m *= 2;
         }
-        for x in a.iter_mut() {
-            let r = reduce_twice(*x, two_q);
-            *x = reduce_twice(r, q);
+        // Last stage (t = 1, pairs of neighbours) with the final reduction to [0, q) folded in.
+        let twiddles = self.twid.iter().zip(&self.twid_shoup).skip(n / 2);
+        for (pair, (&w, &w_shoup)) in a.chunks_exact_mut(2).zip(twiddles) {
+            if let [x, y] = pair {
+                let u = reduce_twice(*x, two_q);
+                let v = m_.lazy_mul_shoup(*y, w, w_shoup);
+                *x = reduce_twice(reduce_twice(u + v, two_q), q);
+                *y = reduce_twice(reduce_twice(u + two_q - v, two_q), q);
+            }
         }
     }
 
@@ -109,8 +115,19 @@ impl ScalarNtt {
         let n = a.len();
         let m_ = &self.modulus;
         let two_q = 2 * m_.value();
-        let mut t = 1;
-        let mut m = n;
+        // First stage (t = 1, pairs of neighbours).
+        let twiddles = self.inv_twid.iter().zip(&self.inv_twid_shoup).skip(n / 2);
+        if n > 2 {
+            for (pair, (&w, &w_shoup)) in a.chunks_exact_mut(2).zip(twiddles) {
+                if let [x, y] = pair {
+                    let (u, v) = (*x, *y);
+                    *x = reduce_twice(u + v, two_q);
+                    *y = m_.lazy_mul_shoup(u + two_q - v, w, w_shoup);
+                }
+            }
+        }
+        let mut t = 2;
+        let mut m = n / 2;
         while m > 2 {
             let h = m / 2;
             let twiddles = self.inv_twid.iter().zip(&self.inv_twid_shoup).skip(h);
