@@ -1,5 +1,6 @@
 //! Blind Mirror's encrypted-scoring protocol, shared by the browser client and the server.
 
+pub mod api;
 pub mod catalog;
 pub mod client;
 pub mod compress;

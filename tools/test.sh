@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing (tools/setup.sh), then runs every check of the project:
+# formatting, clippy (host, and the browser app for wasm32), the workspace tests, the release
+# build of the web app with trunk, and the browser tests against it.
+
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+bash tools/setup.sh
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo clippy -p wasm-client --target wasm32-unknown-unknown -- -D warnings"
+cargo clippy -p wasm-client --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace --locked
+
+step "trunk build --release (wasm32 web app into dist/)"
+trunk build --release --offline --locked
+wasm="$(ls dist/*_bg.wasm)"
+echo "web app: $(wc -c <"$wasm") bytes of wasm, $(gzip -9c "$wasm" | wc -c) gzipped" >&2
+
+step "browser tests (chromium, playwright-core)"
+cargo build --locked -p server --bin blind-mirror-server
+BLIND_MIRROR_SERVER_BIN=target/debug/blind-mirror-server node --test web/tests/*.test.mjs
+echo "screenshots: artifacts/*.png" >&2
