@@ -100,6 +100,20 @@ fn seed_expansion(c: &mut Criterion) {
     group.finish();
 }
 
+fn samplers(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::from_seed([2; 32]);
+    let mut group = c.benchmark_group("sample_chacha20");
+    for n in [4096usize, 8192] {
+        group.bench_function(BenchmarkId::new("ternary", n), |b| {
+            b.iter(|| sampling::ternary(&mut rng, black_box(n)));
+        });
+        group.bench_function(BenchmarkId::new("error_sigma_3_2", n), |b| {
+            b.iter(|| sampling::error(&mut rng, black_box(n), 3.2));
+        });
+    }
+    group.finish();
+}
+
 fn keys_and_encryption(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::from_seed([1; 32]);
     let mut group = c.benchmark_group("encrypt");
@@ -130,5 +144,5 @@ fn keys_and_encryption(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prg, seed_expansion, keys_and_encryption);
+criterion_group!(benches, prg, seed_expansion, samplers, keys_and_encryption);
 criterion_main!(benches);
