@@ -16,10 +16,11 @@
 //! length product is checked (`Error::TooLarge`).
 //!
 //! Nothing works bit by bit: the packer shifts each value into a 128-bit accumulator and stores
-//! 64-bit words; the unpacker reads each value through an unaligned 8- or 16-byte window at its
-//! bit offset. The range check is folded into both loops (no branch per value) and the first
-//! offender is located only when there is one. About 2 ns per residue (`docs/benchmarks.md`,
-//! "Wire format").
+//! 64-bit words; the unpacker takes a row of a multiple of 64 values as groups of 64 values in
+//! b whole 64-bit words, and any other row through an unaligned 8- or 16-byte window at each
+//! value's bit offset. The range check is folded into both loops (no branch per value) and the
+//! first offender is located only when there is one. About 1 to 2 ns per residue
+//! (`docs/benchmarks.md`, "Wire format").
 //!
 //! # Security
 //! Residue packing runs on public data (ciphertexts, public keys) and branches on values only to
@@ -99,8 +100,9 @@ pub fn pack_rows(w: &mut Writer, rows: &[u64], n: usize, moduli: &[u64]) -> Resu
     let buf = w.buf_mut();
     let start = buf.len();
     buf.resize(start + len, 0);
-    let mut bw = BitWriter::new(buf.get_mut(start..).unwrap_or_default());
+    let dst = buf.get_mut(start..).unwrap_or_default();
     let mut out_of_range = false;
+    let mut bw = BitWriter::new(dst);
     if n > 0 {
         for ((row, &q), &b) in rows.chunks_exact(n).zip(moduli).zip(&bits) {
             // Range check folded into the packing loop (no branch per value).
@@ -212,6 +214,32 @@ pub fn unpack_rows_into(bytes: &[u8], n: usize, moduli: &[u64], out: &mut [u64])
             expected: rows,
             found: out.len(),
         });
+    }
+    if n > 0 && n.is_multiple_of(GROUP) {
+        // Every row is a whole number of 64-value groups, b words each (and no padding).
+        let mut rest = bytes;
+        for (row_index, ((row, &q), &b)) in
+            out.chunks_exact_mut(n).zip(moduli).zip(&bits).enumerate()
+        {
+            let row_len = n / 8 * b as usize;
+            let (row_bytes, tail) =
+                rest.split_at_checked(row_len)
+                    .ok_or(Error::LengthMismatch {
+                        what: "packed row",
+                        expected: row_len,
+                        found: rest.len(),
+                    })?;
+            if unpack_row_grouped(row_bytes, b, q, row) != 0 {
+                let value = row.iter().copied().find(|&v| v >= q).unwrap_or(q);
+                return Err(Error::ResidueOutOfRange {
+                    row: row_index,
+                    value,
+                    modulus: q,
+                });
+            }
+            rest = tail;
+        }
+        return Ok(());
     }
     let mut br = BitReader::new(bytes);
     if n > 0 {
@@ -343,6 +371,46 @@ pub fn unpack_ternary(bytes: &[u8], n: usize) -> Result<Zeroizing<Vec<i8>>> {
         }
     }
     Ok(out)
+}
+
+/// Values per group of the unpacker's fast path: 64 values of b bits fill exactly b 64-bit
+/// words, so every group starts on a word.
+const GROUP: usize = 64;
+
+/// Unpacks a row of a multiple of [`GROUP`] values of `b` bits from `bytes` (exactly
+/// `out.len() / 8 * b` bytes) into `out`. Returns a non-zero flag when a value is not below
+/// `q`.
+///
+/// Value j of a group sits at bit `o = j * b`: word `o / 64`, shift `o % 64`, its high bits in
+/// the next word. `(w << 1) << (63 - s)` is `w << (64 - s)` without the undefined shift by 64
+/// when s = 0.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "word index (j * b) / 64 + 1 <= b <= 64 < 65 by construction"
+)]
+fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
+    let width = b as usize;
+    let mask = u64::MAX >> (u64::BITS - b);
+    let mut bad = 0_u64;
+    let mut words = [0_u64; GROUP + 1];
+    for (group, values) in bytes
+        .chunks_exact(8 * width)
+        .zip(out.chunks_exact_mut(GROUP))
+    {
+        let (chunks, _) = group.as_chunks::<8>();
+        for (word, chunk) in words.iter_mut().zip(chunks) {
+            *word = u64::from_le_bytes(*chunk);
+        }
+        for (j, slot) in values.iter_mut().enumerate() {
+            let bit = j * width;
+            let (word, shift) = (bit / 64, (bit % 64) as u32);
+            // Bits of words[b] (stale or zero) land above bit b and are masked off.
+            let v = ((words[word] >> shift) | ((words[word + 1] << 1) << (63 - shift))) & mask;
+            bad |= u64::from(v >= q);
+            *slot = v;
+        }
+    }
+    bad
 }
 
 /// Checks every residue of `rows` against its modulus.
@@ -710,15 +778,21 @@ mod tests {
         assert!(w.is_empty());
     }
 
+    /// Moduli of every width from 1 to 64 bits: q in (2^(b-1), 2^b], so bits(q) = b.
     fn moduli_strategy() -> impl Strategy<Value = Vec<u64>> {
-        prop::collection::vec(2_u64..=u64::MAX, 1..4)
+        let modulus = (1_u32..=64).prop_flat_map(|b| {
+            let lo = if b == 1 { 2 } else { (1_u64 << (b - 1)) + 1 };
+            let hi = if b == 64 { u64::MAX } else { 1_u64 << b };
+            lo..=hi
+        });
+        prop::collection::vec(modulus, 1..4)
     }
 
     proptest! {
         #[test]
         fn pack_matches_bitwise_reference_and_round_trips(
             moduli in moduli_strategy(),
-            n in 0_usize..40,
+            n in prop_oneof![0_usize..40, Just(64), Just(128), Just(192)],
             seed in any::<u64>(),
         ) {
             // Residues below each modulus from a simple LCG (values spread over the full width).
@@ -734,7 +808,7 @@ mod tests {
 
         #[test]
         fn unpack_of_arbitrary_bytes_never_panics(
-            (moduli, n, bytes) in (moduli_strategy(), 0_usize..20).prop_flat_map(|(moduli, n)| {
+            (moduli, n, bytes) in (moduli_strategy(), prop_oneof![0_usize..20, Just(64)]).prop_flat_map(|(moduli, n)| {
                 // Mostly the exact length (so residues and padding are reached), sometimes off by a few.
                 let len = packed_len(n, &moduli).unwrap();
                 let lens = prop_oneof![4 => Just(len), 1 => 0..len + 3];
