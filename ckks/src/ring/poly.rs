@@ -364,13 +364,39 @@ impl Poly<Coeff> {
             return Err(Error::ParamsMismatch);
         }
         if let ([t], 1..=2) = (target.moduli(), self.basis.len()) {
-            return Ok(self.switch_to_one_modulus(target, *t));
+            return Ok(Poly::from_parts(
+                Arc::clone(target),
+                self.switch_to_one_modulus(*t),
+            ));
         }
         Ok(self.switch_modulus_bigint(target))
     }
 
+    /// Exact modulus switch into a single modulus t of any kind (a prime outside any basis, or
+    /// a power of two): coefficient k becomes round(x_k * t / Q) mod t, in [0, t).
+    ///
+    /// Same rounding and paths as [`Poly::switch_modulus`].
+    pub fn switch_modulus_values(&self, t: &Modulus) -> Vec<u64> {
+        if self.basis.len() <= 2 {
+            return self.switch_to_one_modulus(*t);
+        }
+        let q = BigInt::from(self.basis.product());
+        let two_q = &q * 2u32;
+        let modulus = BigInt::from(t.value());
+        self.lift_centered()
+            .into_iter()
+            .map(|x| {
+                (x * &modulus * 2u32 + &q)
+                    .div_floor(&two_q)
+                    .mod_floor(&modulus)
+                    .to_u64()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
     /// The u128 path of [`Poly::switch_modulus`] (source of one or two moduli, target `t`).
-    fn switch_to_one_modulus(&self, target: &Arc<RnsBasis>, t: Modulus) -> Poly<Coeff> {
+    fn switch_to_one_modulus(&self, t: Modulus) -> Vec<u64> {
         let n = self.n();
         let moduli = self.basis.moduli();
         let product: u128 = moduli.iter().map(|m| u128::from(m.value())).product();
@@ -422,7 +448,7 @@ impl Poly<Coeff> {
             whole += u128::from(twice >= product) + u128::from(twice >= 3 * product);
             out.push(t.reduce_u128(whole));
         }
-        Poly::from_parts(Arc::clone(target), out)
+        out
     }
 
     /// The big-integer path of [`Poly::switch_modulus`] (any bases of the same degree).
@@ -509,8 +535,16 @@ impl Poly<Ntt> {
     pub fn mul_assign(&mut self, rhs: &Self) -> Result<()> {
         self.check_same_basis(rhs)?;
         let n = self.n();
-        for ((a, m), b) in self.rows_with_moduli_mut().zip(rhs.rows.chunks_exact(n)) {
-            m.mul_slices(a, b);
+        let basis = Arc::clone(&self.basis);
+        for (i, (a, b)) in self
+            .rows
+            .chunks_exact_mut(n)
+            .zip(rhs.rows.chunks_exact(n))
+            .enumerate()
+        {
+            if let Some(plan) = basis.plan(i) {
+                plan.mul_assign(a, b);
+            }
         }
         Ok(())
     }
@@ -520,8 +554,8 @@ impl Poly<Ntt> {
     /// # Errors
     /// [`Error::ParamsMismatch`] if the bases differ.
     pub fn mul(&self, rhs: &Self) -> Result<Self> {
-        let mut out = self.clone();
-        out.mul_assign(rhs)?;
+        let mut out = Self::zero(&self.basis);
+        out.mul_add_assign(self, rhs)?;
         Ok(out)
     }
 
@@ -533,11 +567,16 @@ impl Poly<Ntt> {
         self.check_same_basis(a)?;
         self.check_same_basis(b)?;
         let n = self.n();
-        for ((acc, m), (x, y)) in self
-            .rows_with_moduli_mut()
+        let basis = Arc::clone(&self.basis);
+        for (i, (acc, (x, y))) in self
+            .rows
+            .chunks_exact_mut(n)
             .zip(a.rows.chunks_exact(n).zip(b.rows.chunks_exact(n)))
+            .enumerate()
         {
-            m.mul_add_slices(acc, x, y);
+            if let Some(plan) = basis.plan(i) {
+                plan.mul_add_assign(acc, x, y);
+            }
         }
         Ok(())
     }
@@ -606,6 +645,20 @@ mod tests {
             check_switch(&basis(&Q42[..2]), &basis(&[Q47]), &raw);
             check_switch(&basis(&[Q42[0], Q59]), &basis(&[Q47]), &raw);
             check_switch(&basis(&[Q59, Q42[1]]), &basis(&[Q42[2]]), &raw);
+        }
+
+        #[test]
+        fn switch_into_a_power_of_two_or_any_modulus_is_exact(raw in proptest::collection::vec(any::<u64>(), 16)) {
+            for (moduli, t) in [(&Q42[..2], 1u64 << 40), (&Q42[..1], 1 << 20), (&Q42[..], 1 << 61), (&Q42[..2], Q47 + 2)] {
+                let source = basis(moduli);
+                let p = poly_from(&source, &raw);
+                let got = p.switch_modulus_values(&Modulus::new(t).unwrap());
+                let q = BigInt::from(source.product());
+                for (x, value) in p.lift_centered().iter().zip(got) {
+                    let expected = rounded_ratio(x, &BigInt::from(t), &q).mod_floor(&BigInt::from(t));
+                    prop_assert_eq!(BigInt::from(value), expected);
+                }
+            }
         }
 
         #[test]

@@ -178,6 +178,40 @@ impl NttPlan {
             }
         }
     }
+    /// Pointwise product a[i] = a[i] * b[i] mod q (the negacyclic product in NTT form), on the
+    /// plan's kernel (SIMD Barrett on x86). Inputs and outputs in [0, q).
+    ///
+    /// # Panics
+    /// If `a.len()` or `b.len()` is not n (a caller bug: every `Poly` row has length n).
+    pub fn mul_assign(&self, a: &mut [u64], b: &[u64]) {
+        assert!(a.len() == self.n && b.len() == self.n, "pointwise length");
+        match &self.kernel {
+            Kernel::Scalar(_) => self.modulus.mul_slices(a, b),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Kernel::Simd(plan) => {
+                let lhs = a.to_vec();
+                a.fill(0);
+                plan.mul_accumulate(a, &lhs, b);
+            }
+        }
+    }
+
+    /// Pointwise acc[i] = acc[i] + a[i] * b[i] mod q, on the plan's kernel. Inputs and outputs
+    /// in [0, q).
+    ///
+    /// # Panics
+    /// If a slice length is not n (a caller bug: every `Poly` row has length n).
+    pub fn mul_add_assign(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
+        assert!(
+            acc.len() == self.n && a.len() == self.n && b.len() == self.n,
+            "pointwise length"
+        );
+        match &self.kernel {
+            Kernel::Scalar(_) => self.modulus.mul_add_slices(acc, a, b),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Kernel::Simd(plan) => plan.mul_accumulate(acc, a, b),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -281,6 +315,34 @@ mod tests {
             fast.inverse(&mut x);
             scalar.inverse(&mut y);
             prop_assert_eq!(&x, &y);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn pointwise_kernels_match_modular_arithmetic(log_n in 1u32..=13, which in 0usize..4, seed in any::<u64>()) {
+            let n = 1usize << log_n;
+            let q = PRIMES[which];
+            let a = random_poly(q, n, seed);
+            let mut b = random_poly(q, n, seed ^ 1);
+            let acc = random_poly(q, n, seed ^ 2);
+            // Extremes: every lane at q - 1 once.
+            if seed % 4 == 0 {
+                b.fill(q - 1);
+            }
+            for plan in plans(n, q) {
+                let mut x = a.clone();
+                plan.mul_assign(&mut x, &b);
+                let mut y = acc.clone();
+                plan.mul_add_assign(&mut y, &a, &b);
+                for i in 0..n {
+                    let p = u128::from(a[i]) * u128::from(b[i]);
+                    prop_assert_eq!(u128::from(x[i]), p % u128::from(q));
+                    prop_assert_eq!(u128::from(y[i]), (p + u128::from(acc[i])) % u128::from(q));
+                }
+            }
         }
     }
 
