@@ -38,6 +38,8 @@ pub struct Compressor {
     high_mod: Vec<u64>,
     /// Q mod 2^t.
     low: u64,
+    /// One modulus q with 2^t < q: floor(2^(t+64) / q), for the division-free path.
+    single_ratio: Option<u64>,
 }
 
 impl Compressor {
@@ -70,12 +72,19 @@ impl Compressor {
             crt_inv.push(inv);
             high_mod.push((&high % &qi).to_u64().unwrap_or(0));
         }
+        let single_ratio = match basis.moduli() {
+            [m] if m.value() > 1 << bits => {
+                u64::try_from((1u128 << (bits + 64)) / u128::from(m.value())).ok()
+            }
+            _ => None,
+        };
         Ok(Self {
             basis: Arc::clone(basis),
             bits,
             crt_inv,
             high_mod,
             low,
+            single_ratio,
         })
     }
 
@@ -98,6 +107,16 @@ impl Compressor {
             return Err(ckks::Error::ParamsMismatch.into());
         }
         let n = poly.n();
+        if let (Some(ratio), Some(row)) = (self.single_ratio, poly.row(0)) {
+            // x * r / 2^64 = x 2^t / q - x * eps / 2^64 with eps < 1 and x < 2^50: the error is
+            // below 2^-14, so the result is the correctly rounded value except within 2^-14
+            // of a tie (either neighbour is then a valid rounding).
+            let mask = (1u64 << self.bits) - 1;
+            return Ok(row
+                .iter()
+                .map(|&x| (((u128::from(x) * u128::from(ratio) + (1 << 63)) >> 64) as u64) & mask)
+                .collect());
+        }
         let shift = self.bits + FRACTION_BITS;
         let mask: u128 = (1u128 << shift) - 1;
         let mut acc = vec![0u128; n];

@@ -93,6 +93,12 @@ pub enum Error {
         /// The preset of the message.
         found: crate::presets::Preset,
     },
+    /// The worker threads could not be set up (already set, or the system refused).
+    #[error("cannot set up {threads} worker threads (the pool is already set up)")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+    },
     /// The CKKS library refused an operation.
     #[error(transparent)]
     Ckks(#[from] ckks::Error),

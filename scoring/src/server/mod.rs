@@ -13,21 +13,29 @@
 //! The re-randomization `(u pk0 + e0, u a' + e1)` is a fresh encryption of zero under the
 //! client's public key, added at Q before the rescale so its noise shrinks by `Q / q_0` and the
 //! rescale rounds a re-randomized ciphertext (`docs/security.md`). It costs one forward NTT per
-//! modulus and two pointwise products, fused with the catalog products.
+//! modulus and two pointwise products, fused with the catalog products (Shoup multiplication
+//! with the weights' and the key's precomputed constants, `kernels`).
 //! [`ModelPrivacy::Off`] skips it and sends every coefficient: the plain response of a server
 //! without model privacy, for the tests and comparisons only.
 //!
 //! # Security
 //! The server sees no secret of the client; its own secrets (u, e0, e1, flooding, the weights)
-//! come from a ChaCha20 generator seeded by the operating system per request and are not logged.
+//! come from a ChaCha20 generator seeded by the operating system per request, which seeds one
+//! ChaCha12 generator per block (rand's `StdRng` algorithm), and are not logged.
+
+mod eval;
+mod kernels;
 
 use std::sync::Arc;
 
 use ckks::keys::PublicKey;
-use ckks::ring::{Coeff, Modulus, Ntt, Poly, RnsBasis};
-use ckks::sampling;
-use rand_core::CryptoRng;
-use zeroize::Zeroizing;
+use ckks::ring::{Coeff, Poly};
+use ckks::sampling::{self, Seed};
+use rand_chacha::ChaCha12Rng;
+use rand_core::{CryptoRng, SeedableRng};
+
+use eval::{BlockOutput, Key, Request};
+use kernels::{ShoupPoly, reduce_integral_f64, rescale_inverses};
 
 use crate::catalog::Catalog;
 use crate::compress::Compressor;
@@ -48,7 +56,7 @@ pub enum ModelPrivacy {
 /// One result ciphertext's worth of products, encoded.
 struct Block {
     /// `W(X) = sum_j sum_i round(Dw w_ji) X^(8j + 7 - i)` at Q, NTT form.
-    weights: Poly<Ntt>,
+    weights: ShoupPoly,
     /// `round(Df Dw b_j) mod q_i`, modulus-major: `bias[i * products + j]`.
     bias: Vec<u64>,
     /// Products in this block.
@@ -102,7 +110,7 @@ impl EncodedCatalog {
                 // |Df Dw b| <= Q/18 may exceed 2^127 (private-plus): kept as an integral f64.
                 bias_int.push((k * model.bias()).round());
             }
-            let weights = Poly::from_i64(basis, &w)?.into_ntt();
+            let weights = ShoupPoly::new(Poly::from_i64(basis, &w)?.into_ntt());
             let bias = basis
                 .moduli()
                 .iter()
@@ -145,6 +153,47 @@ impl EncodedCatalog {
     pub fn fingerprint(&self) -> u32 {
         self.fingerprint
     }
+
+    /// The residues of `c0` at the targets plus the biases and `noise` (e0 and flooding),
+    /// modulus-major: `values[i * count + j]`.
+    fn gather(
+        &self,
+        c0: &Poly<Coeff>,
+        targets: &[usize],
+        block: &Block,
+        noise: Option<&[i128]>,
+    ) -> Result<Vec<u64>> {
+        let count = targets.len();
+        let mut values = Vec::with_capacity(count * c0.basis().len());
+        for ((row, m), bias) in c0
+            .rows()
+            .zip(c0.basis().moduli())
+            .zip(block.bias.chunks(count.max(1)))
+        {
+            for (j, (&k, &b)) in targets.iter().zip(bias).enumerate() {
+                let x = row.get(k).copied().ok_or(ckks::Error::IndexOutOfRange {
+                    index: k,
+                    n: row.len(),
+                })?;
+                let e = noise
+                    .and_then(|v| v.get(j))
+                    .map_or(0, |&e| m.reduce_i128(e));
+                values.push(m.add(m.add(x, b), e));
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// Writes modulus-major target values back into `c0` (the open response keeps every coefficient).
+fn scatter(c0: &mut Poly<Coeff>, targets: &[usize], values: &[u64]) {
+    for (row, row_values) in c0.rows_mut().zip(values.chunks(targets.len().max(1))) {
+        for (&k, &v) in targets.iter().zip(row_values) {
+            if let Some(slot) = row.get_mut(k) {
+                *slot = v;
+            }
+        }
+    }
 }
 
 /// Scores a request with model privacy on and randomness from the operating system.
@@ -182,7 +231,10 @@ pub fn score_with<R: CryptoRng + ?Sized>(
         ModelPrivacy::On => {
             let p0 = catalog.key_compressor.decompress(&req.pk0)?.into_ntt();
             let pk = PublicKey::new(req.seed_pk, p0);
-            Some((pk.a()?, pk))
+            Some(Key {
+                a: pk.a()?,
+                p0: pk.p0().clone(),
+            })
         }
         ModelPrivacy::Off => None,
     };
@@ -190,45 +242,29 @@ pub fn score_with<R: CryptoRng + ?Sized>(
         ModelPrivacy::On => ResponseMode::Private,
         ModelPrivacy::Off => ResponseMode::Open,
     };
+    let ctx = Request {
+        catalog,
+        c0: &req.c0,
+        a: &a,
+        key: key.as_ref(),
+    };
+    let seeds: Vec<Seed> = catalog
+        .blocks
+        .iter()
+        .map(|_| sampling::fresh_seed(rng))
+        .collect();
+    let results = map_blocks(&catalog.blocks, &seeds, |block, seed| {
+        ctx.evaluate(block, &mut ChaCha12Rng::from_seed(*seed))
+    })?;
     let n = params.n();
     let mut c1_out = Vec::with_capacity(n * catalog.blocks.len());
     let mut c0_out = Vec::with_capacity(match mode {
         ResponseMode::Private => catalog.count,
         ResponseMode::Open => n * catalog.blocks.len(),
     });
-    for block in &catalog.blocks {
-        let mut c0 = req.c0.mul(&block.weights)?;
-        let mut c1 = a.mul(&block.weights)?;
-        let targets: Vec<usize> = (0..block.products).map(target_index).collect();
-        match &key {
-            Some((a_pk, pk)) => {
-                let u = ternary_ntt(basis, rng)?;
-                c0.mul_add_assign(&u, pk.p0())?;
-                c1.mul_add_assign(&u, a_pk)?;
-                let mut c1 = c1.into_coeff();
-                let e1 = sampling::error(rng, n, params.ckks().sigma())?;
-                c1.add_assign(&Poly::from_i64(basis, &e1)?)?;
-                let c1 = rescale_to_output(c1)?;
-                c1_out.extend(catalog.output_compressor.compress(&c1)?);
-                let c0 = c0.into_coeff();
-                let e0 = sampling::error(rng, block.products, params.ckks().sigma())?;
-                let values = gather_targets(&c0, &targets, block, &e0, params.flood_bound(), rng)?;
-                c0_out.extend(rescale_values(
-                    basis,
-                    &catalog.rescale_inverses,
-                    &values,
-                    targets.len(),
-                ));
-            }
-            None => {
-                let c1 = rescale_to_output(c1.into_coeff())?;
-                c1_out.extend_from_slice(c1.as_slice());
-                let mut c0 = c0.into_coeff();
-                add_bias(&mut c0, &targets, block)?;
-                let c0 = rescale_to_output(c0)?;
-                c0_out.extend_from_slice(c0.as_slice());
-            }
-        }
+    for (c1, c0) in results {
+        c1_out.extend(c1);
+        c0_out.extend(c0);
     }
     ScoreResponse {
         mode,
@@ -240,204 +276,36 @@ pub fn score_with<R: CryptoRng + ?Sized>(
     .encode(params)
 }
 
-/// A fresh uniform ternary u over `basis`, NTT form.
-fn ternary_ntt<R: CryptoRng + ?Sized>(
-    basis: &Arc<RnsBasis>,
-    rng: &mut R,
-) -> Result<Zeroizing<Poly<Ntt>>> {
-    let u = sampling::ternary(rng, basis.n());
-    let wide: Zeroizing<Vec<i64>> = Zeroizing::new(u.iter().map(|&c| i64::from(c)).collect());
-    Ok(Zeroizing::new(Poly::from_i64(basis, &wide)?.into_ntt()))
+/// Evaluates every block, in parallel when the `parallel` feature is on (not on wasm32) and
+/// there is more than one block; results in block order.
+fn map_blocks<F>(blocks: &[Block], seeds: &[Seed], f: F) -> Result<Vec<BlockOutput>>
+where
+    F: Fn(&Block, &Seed) -> Result<BlockOutput> + Sync + Send,
+{
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+    if blocks.len() > 1 {
+        use rayon::prelude::*;
+        return blocks
+            .par_iter()
+            .zip(seeds.par_iter())
+            .map(|(b, s)| f(b, s))
+            .collect();
+    }
+    blocks.iter().zip(seeds).map(|(b, s)| f(b, s)).collect()
 }
 
-/// Rescales a coefficient-form polynomial from Q down to its first modulus.
-fn rescale_to_output(mut p: Poly<Coeff>) -> Result<Poly<Coeff>> {
-    while p.basis().len() > 1 {
-        p = p.rescale_last()?;
-    }
-    Ok(p)
-}
-
-/// For each modulus to drop, from the last down to q_1: its inverse mod every lower modulus.
-fn rescale_inverses(basis: &RnsBasis) -> Result<Vec<Vec<u64>>> {
-    let moduli = basis.moduli();
-    let mut out = Vec::with_capacity(moduli.len().saturating_sub(1));
-    for l in (1..moduli.len()).rev() {
-        let ql = moduli
-            .get(l)
-            .map(Modulus::value)
-            .ok_or(ckks::Error::ParamsMismatch)?;
-        let inverses = moduli
-            .iter()
-            .take(l)
-            .map(|m| m.inv(ql % m.value()).ok_or(ckks::Error::ParamsMismatch))
-            .collect::<core::result::Result<Vec<_>, _>>()?;
-        out.push(inverses);
-    }
-    Ok(out)
-}
-
-/// The residues of c0 at the targets plus bias, e0 and flooding: modulus-major,
-/// `values[i * count + j]`.
-fn gather_targets<R: CryptoRng + ?Sized>(
-    c0: &Poly<Coeff>,
-    targets: &[usize],
-    block: &Block,
-    e0: &[i64],
-    flood: u128,
-    rng: &mut R,
-) -> Result<Vec<u64>> {
-    let count = targets.len();
-    let noise: Vec<i128> = e0
-        .iter()
-        .map(|&e| Ok(i128::from(e) + uniform_symmetric(flood, rng)?))
-        .collect::<Result<_>>()?;
-    let mut values = Vec::with_capacity(count * c0.basis().len());
-    for ((row, m), bias) in c0
-        .rows()
-        .zip(c0.basis().moduli())
-        .zip(block.bias.chunks(count.max(1)))
-    {
-        for ((&k, &b), &e) in targets.iter().zip(bias).zip(&noise) {
-            let x = row.get(k).copied().ok_or(ckks::Error::IndexOutOfRange {
-                index: k,
-                n: row.len(),
-            })?;
-            values.push(m.add(m.add(x, b), m.reduce_i128(e)));
-        }
-    }
-    Ok(values)
-}
-
-/// Adds the biases at the targets (open mode).
-fn add_bias(c0: &mut Poly<Coeff>, targets: &[usize], block: &Block) -> Result<()> {
-    let count = targets.len();
-    let moduli: Vec<Modulus> = c0.basis().moduli().to_vec();
-    for ((row, m), bias) in c0
-        .rows_mut()
-        .zip(&moduli)
-        .zip(block.bias.chunks(count.max(1)))
-    {
-        for (&k, &b) in targets.iter().zip(bias) {
-            let slot = row
-                .get_mut(k)
-                .ok_or(ckks::Error::IndexOutOfRange { index: k, n: 0 })?;
-            *slot = m.add(*slot, b);
-        }
-    }
+/// Sets the number of threads that evaluate large catalogs (rayon's global pool). Call once,
+/// before the first request; without the `parallel` feature (and on wasm32) it does nothing.
+///
+/// # Errors
+/// [`Error::ThreadPool`] if the pool was already set up.
+pub fn set_threads(threads: usize) -> Result<()> {
+    #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|_| Error::ThreadPool { threads })?;
+    #[cfg(not(all(feature = "parallel", not(target_arch = "wasm32"))))]
+    let _ = threads;
     Ok(())
-}
-
-/// Rescales `count` values given modulus-major over `basis` down to q_0 (exact rounding of
-/// each drop, as [`Poly::rescale_last`]).
-fn rescale_values(
-    basis: &RnsBasis,
-    inverses: &[Vec<u64>],
-    values: &[u64],
-    count: usize,
-) -> Vec<u64> {
-    let moduli = basis.moduli();
-    let mut rows: Vec<Vec<u64>> = values.chunks(count.max(1)).map(<[u64]>::to_vec).collect();
-    for (drop, inv_row) in (1..moduli.len()).rev().zip(inverses) {
-        let Some(last_row) = rows.pop() else { break };
-        let Some(last) = moduli.get(drop) else { break };
-        let centered: Vec<i64> = last_row.iter().map(|&r| last.center(r)).collect();
-        for ((row, m), &inv) in rows.iter_mut().zip(moduli).zip(inv_row) {
-            let inv_shoup = m.shoup(inv);
-            for (x, &c) in row.iter_mut().zip(&centered) {
-                *x = m.mul_shoup(m.sub(*x, m.reduce_i64(c)), inv, inv_shoup);
-            }
-        }
-    }
-    rows.into_iter().next().unwrap_or_default()
-}
-
-/// The residue mod q of an integral f64 of any magnitude: `x = +-mantissa * 2^exponent`.
-fn reduce_integral_f64(m: &Modulus, x: f64) -> u64 {
-    let bits = x.abs().to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i64;
-    if exponent == 0 {
-        return 0; // zero or subnormal: |x| < 1, and x is integral
-    }
-    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
-    let shift = exponent - 1075; // x = mantissa * 2^shift
-    let magnitude = if shift >= 0 {
-        m.mul(m.reduce(mantissa), m.pow(2, shift as u64))
-    } else {
-        m.reduce(mantissa >> (-shift).min(63))
-    };
-    if x < 0.0 { m.neg(magnitude) } else { magnitude }
-}
-
-/// A uniform integer in [-bound, bound] (0 when bound is 0), by rejection on 128-bit draws.
-fn uniform_symmetric<R: CryptoRng + ?Sized>(bound: u128, rng: &mut R) -> Result<i128> {
-    if bound == 0 {
-        return Ok(0);
-    }
-    let span =
-        bound
-            .checked_mul(2)
-            .and_then(|s| s.checked_add(1))
-            .ok_or(ckks::Error::TooLarge {
-                what: "flooding bound",
-                found: usize::MAX,
-                max: usize::MAX,
-            })?;
-    let bits = u128::BITS - span.leading_zeros();
-    let mask = if bits >= u128::BITS {
-        u128::MAX
-    } else {
-        (1u128 << bits) - 1
-    };
-    loop {
-        let mut bytes = [0u8; 16];
-        rng.fill_bytes(&mut bytes);
-        let v = u128::from_le_bytes(bytes) & mask;
-        if v < span {
-            // v - bound is in [-bound, bound], |.| < 2^126.
-            return Ok(v as i128 - bound as i128);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integral_f64_reduces_exactly() {
-        let m = Modulus::new(1_125_899_906_826_241).unwrap();
-        for x in [
-            0.0,
-            1.0,
-            -1.0,
-            12345.0,
-            -9_007_199_254_740_992.0,
-            2f64.powi(52) + 1.0,
-        ] {
-            assert_eq!(reduce_integral_f64(&m, x), m.reduce_i128(x as i128), "{x}");
-        }
-        // Beyond 2^127: 3 * 2^130 mod q against modular arithmetic.
-        let x = 3.0 * 2f64.powi(130);
-        assert_eq!(reduce_integral_f64(&m, x), m.mul(3, m.pow(2, 130)));
-        assert_eq!(reduce_integral_f64(&m, -x), m.neg(m.mul(3, m.pow(2, 130))));
-    }
-
-    #[test]
-    fn uniform_symmetric_stays_in_range_and_covers_it() {
-        use rand_core::SeedableRng;
-        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-        assert_eq!(uniform_symmetric(0, &mut rng).unwrap(), 0);
-        let mut seen = [false; 7];
-        for _ in 0..500 {
-            let v = uniform_symmetric(3, &mut rng).unwrap();
-            assert!((-3..=3).contains(&v));
-            seen[(v + 3) as usize] = true;
-        }
-        assert!(seen.iter().all(|&s| s));
-        let big = 1u128 << 101;
-        for _ in 0..100 {
-            assert!(uniform_symmetric(big, &mut rng).unwrap().unsigned_abs() <= big);
-        }
-    }
 }

@@ -1,0 +1,348 @@
+//! Arithmetic kernels of the server's hot path, on RNS rows (row i mod q_i).
+//!
+//! - [`ShoupPoly`]: an NTT-form polynomial with its Shoup constants `floor(w 2^64 / q_i)`, so a
+//!   product with it is two 64-bit multiplications and a conditional subtraction;
+//! - [`fused_mul_add`]: `x * w + u * y` pointwise, both products lazy (in [0, 2q)), one
+//!   reduction of the sum;
+//! - small-integer polynomials (ternary u, errors e) reduced without division;
+//! - the rescale of a few target values, the residues of large integral f64 biases, the uniform
+//!   flooding sampler.
+//!
+//! # Security
+//! Variable time is fine here: the server handles its own randomness and public data only; the
+//! sampled u and e are wiped by their owners ([`zeroize::Zeroizing`]).
+
+use std::sync::Arc;
+
+use ckks::ring::{Coeff, Modulus, Ntt, Poly, RnsBasis};
+use rand_core::CryptoRng;
+
+use crate::error::Result;
+
+/// A polynomial in NTT form with the Shoup constant of every value.
+#[derive(Debug, Clone)]
+pub(crate) struct ShoupPoly {
+    poly: Poly<Ntt>,
+    shoup: Vec<u64>,
+}
+
+impl ShoupPoly {
+    /// Precomputes the constants (one 128-bit division per value: once per catalog or request).
+    pub(crate) fn new(poly: Poly<Ntt>) -> Self {
+        let shoup = poly
+            .rows()
+            .zip(poly.basis().moduli())
+            .flat_map(|(row, m)| row.iter().map(move |&w| m.shoup(w)))
+            .collect();
+        Self { poly, shoup }
+    }
+}
+
+/// `x * w + u * y` pointwise (NTT form), all over the same basis: `x * w` by Shoup (w is the
+/// catalog's, its constants computed once), `u * y` by Barrett (y is per request, where one
+/// 128-bit division per value for Shoup constants would cost more than it saves).
+///
+/// # Errors
+/// `ckks::Error::ParamsMismatch` if the bases differ.
+pub(crate) fn fused_mul_add(
+    x: &Poly<Ntt>,
+    w: &ShoupPoly,
+    u: &Poly<Ntt>,
+    y: &Poly<Ntt>,
+) -> Result<Poly<Ntt>> {
+    let basis = x.basis();
+    for other in [w.poly.basis(), u.basis(), y.basis()] {
+        if !other.same_as(basis) {
+            return Err(ckks::Error::ParamsMismatch.into());
+        }
+    }
+    let n = basis.n();
+    let mut out = Vec::with_capacity(n * basis.len());
+    let rows = x
+        .rows()
+        .zip(w.poly.rows().zip(w.shoup.chunks_exact(n)))
+        .zip(u.rows().zip(y.rows()))
+        .zip(basis.moduli());
+    for (((xr, (wr, ws)), (ur, yr)), m) in rows {
+        let q = m.value();
+        out.extend(xr.iter().zip(wr.iter().zip(ws)).zip(ur.iter().zip(yr)).map(
+            |((&xv, (&wv, &wsv)), (&uv, &yv))| {
+                // The lazy product is in [0, 2q), the Barrett one in [0, q): the sum is below 3q.
+                let s = m.lazy_mul_shoup(xv, wv, wsv) + m.mul(uv, yv);
+                let s = s.min(s.wrapping_sub(2 * q));
+                s.min(s.wrapping_sub(q))
+            },
+        ));
+    }
+    Ok(Poly::from_rows(basis, out)?)
+}
+
+/// `x * w` pointwise (NTT form).
+///
+/// # Errors
+/// `ckks::Error::ParamsMismatch` if the bases differ.
+pub(crate) fn mul(x: &Poly<Ntt>, w: &ShoupPoly) -> Result<Poly<Ntt>> {
+    let basis = x.basis();
+    if !w.poly.basis().same_as(basis) {
+        return Err(ckks::Error::ParamsMismatch.into());
+    }
+    let n = basis.n();
+    let mut out = Vec::with_capacity(n * basis.len());
+    for ((xr, (wr, ws)), m) in x
+        .rows()
+        .zip(w.poly.rows().zip(w.shoup.chunks_exact(n)))
+        .zip(basis.moduli())
+    {
+        out.extend(
+            xr.iter()
+                .zip(wr.iter().zip(ws))
+                .map(|(&xv, (&wv, &wsv))| m.mul_shoup(xv, wv, wsv)),
+        );
+    }
+    Ok(Poly::from_rows(basis, out)?)
+}
+
+/// The polynomial with small signed coefficients `coeffs` (|c| < q_i), coefficient form.
+///
+/// # Errors
+/// `ckks::Error::LengthMismatch` unless there are n coefficients.
+pub(crate) fn small_poly<T: Copy + Into<i64>>(
+    basis: &Arc<RnsBasis>,
+    coeffs: &[T],
+) -> Result<Poly<Coeff>> {
+    let n = basis.n();
+    if coeffs.len() != n {
+        return Err(ckks::Error::LengthMismatch {
+            what: "small polynomial coefficients",
+            expected: n,
+            found: coeffs.len(),
+        }
+        .into());
+    }
+    let mut rows = Vec::with_capacity(n * basis.len());
+    for m in basis.moduli() {
+        let q = m.value();
+        rows.extend(coeffs.iter().map(|&c| {
+            let c: i64 = c.into();
+            // c + q when negative, without a branch.
+            (c as u64).wrapping_add(q & ((c >> 63) as u64))
+        }));
+    }
+    Ok(Poly::from_rows(basis, rows)?)
+}
+
+/// Adds small signed values (|e| < q_i) to every coefficient of `p`.
+pub(crate) fn add_small(p: &mut Poly<Coeff>, e: &[i64]) {
+    let moduli: Vec<Modulus> = p.basis().moduli().to_vec();
+    for (row, m) in p.rows_mut().zip(&moduli) {
+        let q = m.value();
+        for (x, &v) in row.iter_mut().zip(e) {
+            let r = (v as u64).wrapping_add(q & ((v >> 63) as u64));
+            *x = m.add(*x, r);
+        }
+    }
+}
+
+/// For each modulus to drop, from the last down to q_1: its inverse mod every lower modulus.
+///
+/// # Errors
+/// `ckks::Error::ParamsMismatch` if a modulus has no inverse (never for distinct primes).
+pub(crate) fn rescale_inverses(basis: &RnsBasis) -> Result<Vec<Vec<u64>>> {
+    let moduli = basis.moduli();
+    let mut out = Vec::with_capacity(moduli.len().saturating_sub(1));
+    for l in (1..moduli.len()).rev() {
+        let ql = moduli
+            .get(l)
+            .map(Modulus::value)
+            .ok_or(ckks::Error::ParamsMismatch)?;
+        let inverses = moduli
+            .iter()
+            .take(l)
+            .map(|m| m.inv(ql % m.value()).ok_or(ckks::Error::ParamsMismatch))
+            .collect::<core::result::Result<Vec<_>, _>>()?;
+        out.push(inverses);
+    }
+    Ok(out)
+}
+
+/// Rescales `count` values given modulus-major over `basis` (`values[i * count + j]`) down to
+/// q_0: each drop of q_l maps x to `(x - [x]_(q_l)) / q_l`, the exact rounding of
+/// [`Poly::rescale_last`].
+pub(crate) fn rescale_values(
+    basis: &RnsBasis,
+    inverses: &[Vec<u64>],
+    values: &[u64],
+    count: usize,
+) -> Vec<u64> {
+    let moduli = basis.moduli();
+    let mut rows: Vec<Vec<u64>> = values.chunks(count.max(1)).map(<[u64]>::to_vec).collect();
+    for (drop, inv_row) in (1..moduli.len()).rev().zip(inverses) {
+        let Some(last_row) = rows.pop() else { break };
+        let Some(last) = moduli.get(drop) else { break };
+        let centered: Vec<i64> = last_row.iter().map(|&r| last.center(r)).collect();
+        for ((row, m), &inv) in rows.iter_mut().zip(moduli).zip(inv_row) {
+            let inv_shoup = m.shoup(inv);
+            for (x, &c) in row.iter_mut().zip(&centered) {
+                *x = m.mul_shoup(m.sub(*x, m.reduce_i64(c)), inv, inv_shoup);
+            }
+        }
+    }
+    rows.into_iter().next().unwrap_or_default()
+}
+
+/// The residue mod q of an integral f64 of any magnitude: `x = +-mantissa * 2^exponent`.
+pub(crate) fn reduce_integral_f64(m: &Modulus, x: f64) -> u64 {
+    let bits = x.abs().to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i64;
+    if exponent == 0 {
+        return 0; // zero or subnormal: |x| < 1, and x is integral
+    }
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let shift = exponent - 1075; // x = mantissa * 2^shift
+    let magnitude = if shift >= 0 {
+        m.mul(m.reduce(mantissa), m.pow(2, shift as u64))
+    } else {
+        m.reduce(mantissa >> (-shift).min(63))
+    };
+    if x < 0.0 { m.neg(magnitude) } else { magnitude }
+}
+
+/// A uniform integer in [-bound, bound] (0 when bound is 0), by rejection on 128-bit draws.
+///
+/// # Errors
+/// `ckks::Error::TooLarge` for a bound of 2^127 or more.
+pub(crate) fn uniform_symmetric<R: CryptoRng + ?Sized>(bound: u128, rng: &mut R) -> Result<i128> {
+    if bound == 0 {
+        return Ok(0);
+    }
+    if bound >= 1 << 126 {
+        return Err(ckks::Error::TooLarge {
+            what: "flooding bound (bits)",
+            found: (u128::BITS - bound.leading_zeros()) as usize,
+            max: 126,
+        }
+        .into());
+    }
+    let span = 2 * bound + 1;
+    let bits = u128::BITS - span.leading_zeros();
+    let mask = (1u128 << bits) - 1;
+    loop {
+        let mut bytes = [0u8; 16];
+        rng.fill_bytes(&mut bytes);
+        let v = u128::from_le_bytes(bytes) & mask;
+        if v < span {
+            // v - bound is in [-bound, bound], below 2^126 in magnitude.
+            return Ok(v as i128 - bound as i128);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::{RngCore, SeedableRng};
+
+    fn basis() -> Arc<RnsBasis> {
+        let spec = ckks::params::ParamsSpec::with_prime_bits(12, &[50, 45], &[]).unwrap();
+        RnsBasis::new(1 << 12, &spec.moduli).unwrap()
+    }
+
+    fn random(basis: &Arc<RnsBasis>, rng: &mut ChaCha20Rng) -> Poly<Ntt> {
+        ckks::sampling::uniform_ntt(rng, basis).unwrap()
+    }
+
+    #[test]
+    fn fused_kernel_matches_the_ring_operations() {
+        let b = basis();
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let (x, w, u, y) = (
+            random(&b, &mut rng),
+            random(&b, &mut rng),
+            random(&b, &mut rng),
+            random(&b, &mut rng),
+        );
+        let mut want = x.mul(&w).unwrap();
+        want.mul_add_assign(&u, &y).unwrap();
+        let got = fused_mul_add(&x, &ShoupPoly::new(w.clone()), &u, &y).unwrap();
+        assert_eq!(got, want);
+        assert_eq!(
+            mul(&x, &ShoupPoly::new(w.clone())).unwrap(),
+            x.mul(&w).unwrap()
+        );
+    }
+
+    #[test]
+    fn small_polynomials_match_from_i64() {
+        let b = basis();
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let e: Vec<i64> = (0..b.n())
+            .map(|_| (rng.next_u32() % 43) as i64 - 21)
+            .collect();
+        assert_eq!(small_poly(&b, &e).unwrap(), Poly::from_i64(&b, &e).unwrap());
+        let t: Vec<i8> = (0..b.n()).map(|_| (rng.next_u32() % 3) as i8 - 1).collect();
+        let wide: Vec<i64> = t.iter().map(|&c| i64::from(c)).collect();
+        assert_eq!(
+            small_poly(&b, &t).unwrap(),
+            Poly::from_i64(&b, &wide).unwrap()
+        );
+        let mut p = Poly::from_i64(&b, &wide).unwrap();
+        add_small(&mut p, &e);
+        let sum: Vec<i64> = wide.iter().zip(&e).map(|(a, b)| a + b).collect();
+        assert_eq!(p, Poly::from_i64(&b, &sum).unwrap());
+        assert!(small_poly(&b, &e[1..]).is_err());
+    }
+
+    #[test]
+    fn target_rescale_matches_the_polynomial_rescale() {
+        let b = basis();
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let p = random(&b, &mut rng).into_coeff();
+        let want = p.rescale_last().unwrap();
+        let picks = [7usize, 15, 4095];
+        let values: Vec<u64> = p
+            .rows()
+            .flat_map(|row| picks.iter().map(|&k| row[k]).collect::<Vec<_>>())
+            .collect();
+        let got = rescale_values(&b, &rescale_inverses(&b).unwrap(), &values, picks.len());
+        let want: Vec<u64> = picks.iter().map(|&k| want.row(0).unwrap()[k]).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn integral_f64_reduces_exactly() {
+        let m = Modulus::new(1_125_899_906_826_241).unwrap();
+        for x in [
+            0.0,
+            1.0,
+            -1.0,
+            12345.0,
+            -9_007_199_254_740_992.0,
+            2f64.powi(52) + 1.0,
+        ] {
+            assert_eq!(reduce_integral_f64(&m, x), m.reduce_i128(x as i128), "{x}");
+        }
+        // Beyond 2^127: 3 * 2^130 mod q against modular arithmetic.
+        let x = 3.0 * 2f64.powi(130);
+        assert_eq!(reduce_integral_f64(&m, x), m.mul(3, m.pow(2, 130)));
+        assert_eq!(reduce_integral_f64(&m, -x), m.neg(m.mul(3, m.pow(2, 130))));
+    }
+
+    #[test]
+    fn uniform_symmetric_stays_in_range_and_covers_it() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        assert_eq!(uniform_symmetric(0, &mut rng).unwrap(), 0);
+        let mut seen = [false; 7];
+        for _ in 0..500 {
+            let v = uniform_symmetric(3, &mut rng).unwrap();
+            assert!((-3..=3).contains(&v));
+            seen[(v + 3) as usize] = true;
+        }
+        assert!(seen.iter().all(|&s| s));
+        let big = 1u128 << 101;
+        for _ in 0..100 {
+            assert!(uniform_symmetric(big, &mut rng).unwrap().unsigned_abs() <= big);
+        }
+        assert!(uniform_symmetric(1 << 126, &mut rng).is_err());
+    }
+}
