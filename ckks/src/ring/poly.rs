@@ -397,58 +397,41 @@ impl Poly<Coeff> {
 
     /// The u128 path of [`Poly::switch_modulus`] (source of one or two moduli, target `t`).
     fn switch_to_one_modulus(&self, t: Modulus) -> Vec<u64> {
-        let n = self.n();
-        let moduli = self.basis.moduli();
-        let product: u128 = moduli.iter().map(|m| u128::from(m.value())).product();
-        // Per source modulus: Q/q_i (as u128), (Q/q_i)^-1 mod q_i, and t = c_i * q_i + s_i.
-        struct Source<'a> {
-            m: &'a Modulus,
-            row: &'a [u64],
-            punctured: u128,
-            inv: (u64, u64),
-            c: u64,
-            s: (u64, u64),
-        }
-        let sources: Vec<Source<'_>> = moduli
+        let parts: Vec<SwitchPart<'_>> = self
+            .basis
+            .moduli()
             .iter()
-            .zip(self.rows())
             .enumerate()
-            .map(|(i, (m, row))| {
-                let s = t.value() % m.value();
-                Source {
-                    m,
-                    row,
-                    punctured: product / u128::from(m.value()),
-                    inv: self.basis.punctured_inv(i).unwrap_or((1, m.shoup(1))),
-                    c: t.value() / m.value(),
-                    s: (s, m.shoup(s)),
-                }
-            })
+            .map(|(i, m)| SwitchPart::new(m, self.basis.punctured_inv(i), t.value()))
             .collect();
-        let mut out = Vec::with_capacity(n);
-        for k in 0..n {
-            // sum_i (c_i y_i + floor(s_i y_i / q_i)) < 2 t + 2^63; R = sum r_i Q/q_i < 2Q.
-            let mut whole: u128 = 0;
-            let mut rem: u128 = 0;
-            for src in &sources {
-                let x = src.row.get(k).copied().unwrap_or(0);
-                let y = src.m.mul_shoup(x, src.inv.0, src.inv.1);
-                let q = src.m.value();
-                let mut quot = ((u128::from(y) * u128::from(src.s.1)) >> 64) as u64;
-                let mut r = y.wrapping_mul(src.s.0).wrapping_sub(quot.wrapping_mul(q));
-                if r >= q {
-                    r -= q;
-                    quot += 1;
-                }
-                whole += u128::from(src.c) * u128::from(y) + u128::from(quot);
-                rem += u128::from(r) * src.punctured;
+        match (parts.as_slice(), self.row(0), self.row(1)) {
+            ([p0], Some(row0), _) => row0
+                .iter()
+                .map(|&x0| {
+                    // round(r0 / q0) = [2 r0 >= q0].
+                    let (whole, r0) = p0.split(x0);
+                    let round = u64::from(2 * u128::from(r0) >= u128::from(p0.q));
+                    t.reduce(whole + round)
+                })
+                .collect(),
+            ([p0, p1], Some(row0), Some(row1)) => {
+                let (q0, q1) = (u128::from(p0.q), u128::from(p1.q));
+                let product = q0 * q1;
+                row0.iter()
+                    .zip(row1)
+                    .map(|(&x0, &x1)| {
+                        let (w0, r0) = p0.split(x0);
+                        let (w1, r1) = p1.split(x1);
+                        // R = r0 q1 + r1 q0 < 2Q; round(R / Q) = [2R >= Q] + [2R >= 3Q].
+                        let twice = 2 * (u128::from(r0) * q1 + u128::from(r1) * q0);
+                        let round = u64::from(twice >= product) + u64::from(twice >= 3 * product);
+                        // w0 + w1 < 2t + 2 max(q_i) <= 2^64 - 4 for t, q_i < 2^62.
+                        t.reduce(w0 + w1 + round)
+                    })
+                    .collect()
             }
-            // round(R / Q) = floor((2R + Q) / 2Q) in {0, 1, 2} since R < 2Q.
-            let twice = 2 * rem;
-            whole += u128::from(twice >= product) + u128::from(twice >= 3 * product);
-            out.push(t.reduce_u128(whole));
+            _ => Vec::new(),
         }
-        out
     }
 
     /// The big-integer path of [`Poly::switch_modulus`] (any bases of the same degree).
@@ -509,6 +492,47 @@ impl Poly<Coeff> {
             );
         }
         Ok(Poly::from_parts(lower, rows))
+    }
+}
+
+/// Constants of one source modulus q_i for switching into a single modulus t:
+/// (Q/q_i)^-1 mod q_i and t = c * q_i + s, each multiplicand with its Shoup constant.
+struct SwitchPart<'a> {
+    m: &'a Modulus,
+    q: u64,
+    inv: (u64, u64),
+    c: u64,
+    s: (u64, u64),
+}
+
+impl<'a> SwitchPart<'a> {
+    fn new(m: &'a Modulus, inv: Option<(u64, u64)>, t: u64) -> Self {
+        let q = m.value();
+        let s = t % q;
+        Self {
+            m,
+            q,
+            inv: inv.unwrap_or((1, m.shoup(1))),
+            c: t / q,
+            s: (s, m.shoup(s)),
+        }
+    }
+
+    /// For a residue x_i: with y = x_i (Q/q_i)^-1 mod q_i, returns (floor(t y / q_i), t y mod q_i),
+    /// exactly and without branches: t y = c y q_i + s y, and s y = quot q_i + rem by Shoup.
+    #[inline(always)]
+    fn split(&self, x: u64) -> (u64, u64) {
+        let y = self.m.mul_shoup(x, self.inv.0, self.inv.1);
+        let quot = ((u128::from(y) * u128::from(self.s.1)) >> 64) as u64;
+        // rem in [0, 2q): subtract q once when it is at least q, and count it in the quotient.
+        let rem = y
+            .wrapping_mul(self.s.0)
+            .wrapping_sub(quot.wrapping_mul(self.q));
+        let t = rem.wrapping_sub(self.q);
+        let below = 0u64.wrapping_sub(t >> 63);
+        let rem = t.wrapping_add(self.q & below);
+        let quot = quot + 1 - (below & 1);
+        (self.c * y + quot, rem)
     }
 }
 
