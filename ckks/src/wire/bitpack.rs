@@ -19,7 +19,7 @@
 //! 64-bit words; the unpacker takes a row of a multiple of 64 values as groups of 64 values in
 //! b whole 64-bit words, and any other row through an unaligned 8- or 16-byte window at each
 //! value's bit offset. The range check is folded into both loops (no branch per value) and the
-//! first offender is located only when there is one. About 1 to 2 ns per residue
+//! first offender is located only when there is one. About 2 ns per residue on a loaded machine
 //! (`docs/benchmarks.md`, "Wire format").
 //!
 //! # Security
