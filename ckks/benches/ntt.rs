@@ -8,6 +8,8 @@
 //!   i64 with `(a * b) % p` and so overflows above 31-bit primes: measured with a 31-bit prime
 //!   only, allocation of its output vector included (its API returns a new `Vec`).
 //!
+//! Also the pointwise multiply-accumulate of the NTT form, scalar against the plan's kernel.
+//!
 //! Run: `cargo bench -p ckks --bench ntt` (add `-- --warm-up-time 1 --measurement-time 3` while
 //! iterating).
 
@@ -117,5 +119,35 @@ fn bench_ntt(c: &mut Criterion) {
     inverse.finish();
 }
 
-criterion_group!(benches, bench_ntt);
+/// Pointwise multiply-accumulate acc += a * b (the NTT-form product), scalar Barrett
+/// (`Modulus::mul_add_slices`) against the plan's kernel (`NttPlan::mul_add_assign`: tfhe-ntt
+/// `mul_accumulate`, SIMD on x86).
+fn bench_pointwise(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pointwise_mul_add");
+    for n in [4096, 8192] {
+        for bits in PRIME_BITS {
+            let q = prime(bits, n);
+            let m = Modulus::new(q).unwrap();
+            let plan = NttPlan::new(n, m).unwrap();
+            let (a, b) = (
+                residues(q, n),
+                residues(q, n).into_iter().rev().collect::<Vec<_>>(),
+            );
+            let mut acc = residues(q, n);
+            group.bench_with_input(
+                BenchmarkId::new(format!("scalar/{bits}b"), n),
+                &n,
+                |bench, _| bench.iter(|| m.mul_add_slices(black_box(&mut acc), &a, &b)),
+            );
+            group.bench_with_input(
+                BenchmarkId::new(format!("{:?}/{bits}b", plan.backend()), n),
+                &n,
+                |bench, _| bench.iter(|| plan.mul_add_assign(black_box(&mut acc), &a, &b)),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_ntt, bench_pointwise);
 criterion_main!(benches);
