@@ -5,9 +5,7 @@ use ckks::sampling;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::kernels::{
-    add_small, fused_mul_add, mul, rescale_values, small_poly, uniform_symmetric,
-};
+use super::kernels::{add_small, rescale_values, small_poly, uniform_symmetric};
 use super::{Block, EncodedCatalog};
 use crate::error::Result;
 use crate::protocol::target_index;
@@ -48,8 +46,8 @@ impl Request<'_> {
         let n = params.n();
         let targets: Vec<usize> = (0..block.products).map(target_index).collect();
         let Some(key) = self.key else {
-            let c1 = rescale_to_output(mul(self.a, &block.weights)?.into_coeff())?;
-            let c0 = mul(self.c0, &block.weights)?.into_coeff();
+            let c1 = rescale_to_output(self.a.mul(&block.weights)?.into_coeff())?;
+            let c0 = self.c0.mul(&block.weights)?.into_coeff();
             let values = self.catalog.gather(&c0, &targets, block, None)?;
             let mut c0 = c0;
             super::scatter(&mut c0, &targets, &values);
@@ -58,14 +56,18 @@ impl Request<'_> {
         };
         let u = sampling::ternary(rng, n);
         let u = Zeroizing::new(small_poly(basis, &u)?.into_ntt());
-        let mut c1 = fused_mul_add(self.a, &block.weights, &u, &key.a)?.into_coeff();
+        let mut c1 = self.a.mul(&block.weights)?;
+        c1.mul_add_assign(&u, &key.a)?;
+        let mut c1 = c1.into_coeff();
         let e1 = sampling::error(rng, n, params.ckks().sigma())?;
         add_small(&mut c1, &e1);
         let c1 = self
             .catalog
             .output_compressor
             .compress(&rescale_to_output(c1)?)?;
-        let c0 = fused_mul_add(self.c0, &block.weights, &u, &key.p0)?.into_coeff();
+        let mut c0 = self.c0.mul(&block.weights)?;
+        c0.mul_add_assign(&u, &key.p0)?;
+        let c0 = c0.into_coeff();
         let e0 = sampling::error(rng, block.products, params.ckks().sigma())?;
         let flood = params.flood_bound();
         let noise: Vec<i128> = e0

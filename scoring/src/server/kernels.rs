@@ -1,9 +1,5 @@
 //! Arithmetic kernels of the server's hot path, on RNS rows (row i mod q_i).
 //!
-//! - [`ShoupPoly`]: an NTT-form polynomial with its Shoup constants `floor(w 2^64 / q_i)`, so a
-//!   product with it is two 64-bit multiplications and a conditional subtraction;
-//! - [`fused_mul_add`]: `x * w + u * y` pointwise, both products lazy (in [0, 2q)), one
-//!   reduction of the sum;
 //! - small-integer polynomials (ternary u, errors e) reduced without division;
 //! - the rescale of a few target values, the residues of large integral f64 biases, the uniform
 //!   flooding sampler.
@@ -14,93 +10,10 @@
 
 use std::sync::Arc;
 
-use ckks::ring::{Coeff, Modulus, Ntt, Poly, RnsBasis};
+use ckks::ring::{Coeff, Modulus, Poly, RnsBasis};
 use rand_core::CryptoRng;
 
 use crate::error::Result;
-
-/// A polynomial in NTT form with the Shoup constant of every value.
-#[derive(Debug, Clone)]
-pub(crate) struct ShoupPoly {
-    poly: Poly<Ntt>,
-    shoup: Vec<u64>,
-}
-
-impl ShoupPoly {
-    /// Precomputes the constants (one 128-bit division per value: once per catalog or request).
-    pub(crate) fn new(poly: Poly<Ntt>) -> Self {
-        let shoup = poly
-            .rows()
-            .zip(poly.basis().moduli())
-            .flat_map(|(row, m)| row.iter().map(move |&w| m.shoup(w)))
-            .collect();
-        Self { poly, shoup }
-    }
-}
-
-/// `x * w + u * y` pointwise (NTT form), all over the same basis: `x * w` by Shoup (w is the
-/// catalog's, its constants computed once), `u * y` by Barrett (y is per request, where one
-/// 128-bit division per value for Shoup constants would cost more than it saves).
-///
-/// # Errors
-/// `ckks::Error::ParamsMismatch` if the bases differ.
-pub(crate) fn fused_mul_add(
-    x: &Poly<Ntt>,
-    w: &ShoupPoly,
-    u: &Poly<Ntt>,
-    y: &Poly<Ntt>,
-) -> Result<Poly<Ntt>> {
-    let basis = x.basis();
-    for other in [w.poly.basis(), u.basis(), y.basis()] {
-        if !other.same_as(basis) {
-            return Err(ckks::Error::ParamsMismatch.into());
-        }
-    }
-    let n = basis.n();
-    let mut out = Vec::with_capacity(n * basis.len());
-    let rows = x
-        .rows()
-        .zip(w.poly.rows().zip(w.shoup.chunks_exact(n)))
-        .zip(u.rows().zip(y.rows()))
-        .zip(basis.moduli());
-    for (((xr, (wr, ws)), (ur, yr)), m) in rows {
-        let q = m.value();
-        out.extend(xr.iter().zip(wr.iter().zip(ws)).zip(ur.iter().zip(yr)).map(
-            |((&xv, (&wv, &wsv)), (&uv, &yv))| {
-                // The lazy product is in [0, 2q), the Barrett one in [0, q): the sum is below 3q.
-                let s = m.lazy_mul_shoup(xv, wv, wsv) + m.mul(uv, yv);
-                let s = s.min(s.wrapping_sub(2 * q));
-                s.min(s.wrapping_sub(q))
-            },
-        ));
-    }
-    Ok(Poly::from_rows(basis, out)?)
-}
-
-/// `x * w` pointwise (NTT form).
-///
-/// # Errors
-/// `ckks::Error::ParamsMismatch` if the bases differ.
-pub(crate) fn mul(x: &Poly<Ntt>, w: &ShoupPoly) -> Result<Poly<Ntt>> {
-    let basis = x.basis();
-    if !w.poly.basis().same_as(basis) {
-        return Err(ckks::Error::ParamsMismatch.into());
-    }
-    let n = basis.n();
-    let mut out = Vec::with_capacity(n * basis.len());
-    for ((xr, (wr, ws)), m) in x
-        .rows()
-        .zip(w.poly.rows().zip(w.shoup.chunks_exact(n)))
-        .zip(basis.moduli())
-    {
-        out.extend(
-            xr.iter()
-                .zip(wr.iter().zip(ws))
-                .map(|(&xv, (&wv, &wsv))| m.mul_shoup(xv, wv, wsv)),
-        );
-    }
-    Ok(Poly::from_rows(basis, out)?)
-}
 
 /// The polynomial with small signed coefficients `coeffs` (|c| < q_i), coefficient form.
 ///
@@ -248,28 +161,8 @@ mod tests {
         RnsBasis::new(1 << 12, &spec.moduli).unwrap()
     }
 
-    fn random(basis: &Arc<RnsBasis>, rng: &mut ChaCha20Rng) -> Poly<Ntt> {
+    fn random(basis: &Arc<RnsBasis>, rng: &mut ChaCha20Rng) -> Poly<ckks::ring::Ntt> {
         ckks::sampling::uniform_ntt(rng, basis).unwrap()
-    }
-
-    #[test]
-    fn fused_kernel_matches_the_ring_operations() {
-        let b = basis();
-        let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let (x, w, u, y) = (
-            random(&b, &mut rng),
-            random(&b, &mut rng),
-            random(&b, &mut rng),
-            random(&b, &mut rng),
-        );
-        let mut want = x.mul(&w).unwrap();
-        want.mul_add_assign(&u, &y).unwrap();
-        let got = fused_mul_add(&x, &ShoupPoly::new(w.clone()), &u, &y).unwrap();
-        assert_eq!(got, want);
-        assert_eq!(
-            mul(&x, &ShoupPoly::new(w.clone())).unwrap(),
-            x.mul(&w).unwrap()
-        );
     }
 
     #[test]

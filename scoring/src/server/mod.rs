@@ -13,8 +13,7 @@
 //! The re-randomization `(u pk0 + e0, u a' + e1)` is a fresh encryption of zero under the
 //! client's public key, added at Q before the rescale so its noise shrinks by `Q / q_0` and the
 //! rescale rounds a re-randomized ciphertext (`docs/security.md`). It costs one forward NTT per
-//! modulus and two pointwise products, fused with the catalog products (Shoup multiplication
-//! with the weights' and the key's precomputed constants, `kernels`).
+//! modulus and two pointwise multiply-adds (SIMD on x86) accumulated onto the catalog products.
 //! [`ModelPrivacy::Off`] skips it and sends every coefficient: the plain response of a server
 //! without model privacy, for the tests and comparisons only.
 //!
@@ -29,13 +28,13 @@ mod kernels;
 use std::sync::Arc;
 
 use ckks::keys::PublicKey;
-use ckks::ring::{Coeff, Poly};
+use ckks::ring::{Coeff, Ntt, Poly};
 use ckks::sampling::{self, Seed};
 use rand_chacha::ChaCha12Rng;
 use rand_core::{CryptoRng, SeedableRng};
 
 use eval::{BlockOutput, Key, Request};
-use kernels::{ShoupPoly, reduce_integral_f64, rescale_inverses};
+use kernels::{reduce_integral_f64, rescale_inverses};
 
 use crate::catalog::Catalog;
 use crate::compress::Compressor;
@@ -56,7 +55,7 @@ pub enum ModelPrivacy {
 /// One result ciphertext's worth of products, encoded.
 struct Block {
     /// `W(X) = sum_j sum_i round(Dw w_ji) X^(8j + 7 - i)` at Q, NTT form.
-    weights: ShoupPoly,
+    weights: Poly<Ntt>,
     /// `round(Df Dw b_j) mod q_i`, modulus-major: `bias[i * products + j]`.
     bias: Vec<u64>,
     /// Products in this block.
@@ -110,7 +109,7 @@ impl EncodedCatalog {
                 // |Df Dw b| <= Q/18 may exceed 2^127 (private-plus): kept as an integral f64.
                 bias_int.push((k * model.bias()).round());
             }
-            let weights = ShoupPoly::new(Poly::from_i64(basis, &w)?.into_ntt());
+            let weights = Poly::from_i64(basis, &w)?.into_ntt();
             let bias = basis
                 .moduli()
                 .iter()
