@@ -1,4 +1,4 @@
-//! Keys: the secret s, uniform ternary in R = Z[X]/(X^n + 1), and the seeded public key
+//! Keys: the secret s, uniform ternary in R = Z\[X\]/(X^n + 1), and the seeded public key
 //!
 //!   pk = (p0, p1) = (-a*s + e, a)  mod q_i,
 //!

@@ -298,9 +298,10 @@ fn expansion_stream(seed: &Seed, limb: u32) -> Aes256Ctr {
 /// The public uniform polynomial `a` over `basis`, in NTT form, expanded from `seed`.
 ///
 /// Row i (modulus q_i) reads the AES-256-CTR stream keyed by the seed with counter blocks
-/// `"BM-a" || be32(i) || be64(j)`, j = 0, 1, ..., and keeps, in order, the first n candidates
-/// below q_i (see [`fill_uniform_row`]); the j-th kept value is the j-th NTT value of the row in
-/// the library's evaluation order. Rows depend only on (seed, i, q_i, n): a prefix basis gives
+/// `"BM-a" || be32(i) || be64(j)`, j = 0, 1, ..., cuts it into candidates of
+/// ceil(bits(q_i) / 8) little-endian bytes masked to bits(q_i) bits, and keeps, in order, the
+/// first n candidates below q_i; the j-th kept value is the j-th NTT value of the row in the
+/// library's evaluation order. Rows depend only on (seed, i, q_i, n): a prefix basis gives
 /// the first rows of a larger one. Specified in `docs/wire-format.md`, "Seed expansion".
 ///
 /// # Errors
