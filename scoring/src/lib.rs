@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod client;
 pub mod compress;
 pub mod error;
+pub mod inspect;
 pub mod presets;
 pub mod profile;
 pub mod protocol;
