@@ -594,4 +594,43 @@ mod tests {
             Error::ParamsMismatch
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Direct ternary sums and the NTT give the same coefficients of c0 + c1*s for any c1,
+        /// any c0 values and any indices (repeats allowed), over one to three moduli.
+        #[test]
+        fn direct_and_ntt_partial_decryption_agree(
+            seed in proptest::prelude::any::<[u8; 32]>(),
+            limbs in 1usize..=3,
+            indices in proptest::collection::vec(0usize..1024, 1..40),
+        ) {
+            let spec = ParamsSpec::with_prime_bits(10, &[40, 40, 40][..limbs], &[]).unwrap();
+            let p = Params::new_insecure_for_tests(spec).unwrap();
+            let mut rng = ChaCha20Rng::from_seed(seed);
+            let sk = SecretKey::generate(&p, &mut rng);
+            let c1 = sampling::uniform_ntt(&mut rng, p.basis()).unwrap().into_coeff();
+            let c0: Vec<u64> = p
+                .basis()
+                .moduli()
+                .iter()
+                .flat_map(|m| {
+                    let q = m.value();
+                    indices
+                        .iter()
+                        .map(|&k| (k as u64 * 0x9e37_79b9 + q / 3) % q)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let dec = Decryptor::new(&sk);
+            let direct = dec
+                .decrypt_coefficient_residues(&c0, &c1, &indices, CoefficientMethod::Direct)
+                .unwrap();
+            let ntt = dec
+                .decrypt_coefficient_residues(&c0, &c1, &indices, CoefficientMethod::Ntt)
+                .unwrap();
+            proptest::prop_assert_eq!(&*direct, &*ntt);
+        }
+    }
 }
