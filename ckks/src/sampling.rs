@@ -18,7 +18,7 @@
 //! The seed-expansion PRG is AES-256 in counter mode (runtime AES-NI detection through the `aes`
 //! crate, constant-time bitsliced software elsewhere), chosen on the measurements in
 //! `docs/benchmarks.md` ("PRG"): on the server's hot path it expands 48 KiB in 6.9 us against
-//! 13 us for ChaCha8 and 30 us for ChaCha20.
+//! 13 us for ChaCha8 and 29 us for ChaCha20 (run A).
 //!
 //! # Security
 //! Secrets come from [`ChaCha20Rng`] seeded by the operating system or the browser
