@@ -123,9 +123,13 @@ impl Modulus {
     /// Reduces x < q^2 (or any x < 2^(2k), k the bit length of q) into [0, q).
     #[inline(always)]
     fn reduce_product(&self, x: u128) -> u64 {
-        let x_shift = (x >> (self.k - 1)) as u64;
-        let qhat = ((u128::from(x_shift) * u128::from(self.mu)) >> (self.k + 1)) as u64;
-        let r = (x as u64).wrapping_sub(qhat.wrapping_mul(self.q));
+        // 2 <= k <= 62, so every shift below is by 1..=63 bits: plain u64 shifts, no branch on
+        // the shift amount as a u128 shift would need.
+        let (lo, hi) = (x as u64, (x >> 64) as u64);
+        let x_shift = (hi << (65 - self.k)) | (lo >> (self.k - 1));
+        let p = u128::from(x_shift) * u128::from(self.mu);
+        let qhat = (((p >> 64) as u64) << (63 - self.k)) | ((p as u64) >> (self.k + 1));
+        let r = lo.wrapping_sub(qhat.wrapping_mul(self.q));
         self.reduce_once(self.reduce_once(r))
     }
 
