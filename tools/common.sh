@@ -14,8 +14,9 @@ export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 TRUNK_VERSION="0.21.14"
 
+# Prints a step header with the seconds elapsed since the calling script started.
 step() {
-  printf '\n==> %s\n' "$*" >&2
+  printf '\n==> [%4d s] %s\n' "$SECONDS" "$*" >&2
 }
 
 # Version of the `wasm-bindgen` crate in Cargo.lock; wasm-bindgen-cli must be exactly this.
