@@ -107,15 +107,11 @@ impl Compressor {
             return Err(ckks::Error::ParamsMismatch.into());
         }
         let n = poly.n();
-        if let (Some(ratio), Some(row)) = (self.single_ratio, poly.row(0)) {
-            // x * r / 2^64 = x 2^t / q - x * eps / 2^64 with eps < 1 and x < 2^50: the error is
-            // below 2^-14, so the result is the correctly rounded value except within 2^-14
-            // of a tie (either neighbour is then a valid rounding).
-            let mask = (1u64 << self.bits) - 1;
-            return Ok(row
-                .iter()
-                .map(|&x| (((u128::from(x) * u128::from(ratio) + (1 << 63)) >> 64) as u64) & mask)
-                .collect());
+        // One modulus: x * r / 2^64 = x 2^t / q - x * eps / 2^64 with r = floor(2^(t+64) / q),
+        // eps < 1 and x < 2^50: the error is below 2^-14, so the result is the correctly rounded
+        // value except within 2^-14 of a tie (either neighbour is then a valid rounding).
+        if let Some(out) = poly.row(0).and_then(|row| self.compress_row(row)) {
+            return Ok(out);
         }
         let shift = self.bits + FRACTION_BITS;
         let mask: u128 = (1u128 << shift) - 1;
@@ -135,6 +131,18 @@ impl Compressor {
             .into_iter()
             .map(|a| (((a + half) >> FRACTION_BITS) & out_mask) as u64)
             .collect())
+    }
+
+    /// As [`Compressor::compress`] for the values of a one-modulus row (each below q), or `None`
+    /// when this compressor is not for one modulus above 2^t.
+    pub fn compress_row(&self, row: &[u64]) -> Option<Vec<u64>> {
+        let ratio = self.single_ratio?;
+        let mask = (1u64 << self.bits) - 1;
+        Some(
+            row.iter()
+                .map(|&x| (((u128::from(x) * u128::from(ratio) + (1 << 63)) >> 64) as u64) & mask)
+                .collect(),
+        )
     }
 
     /// `round(y * Q / 2^t)` for every value y (each below 2^t), as a polynomial mod Q.

@@ -60,3 +60,51 @@ fn demo_catalog_round_trip_every_preset() {
         }
     }
 }
+
+#[test]
+fn mismatched_catalog_and_preset_are_typed_errors() {
+    let catalog = Catalog::demo().unwrap();
+    let exact = Preset::Exact.params().unwrap();
+    let compact = Preset::Compact.params().unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let session = ClientSession::new(exact.clone(), &mut rng).unwrap();
+    let request = session
+        .encrypt_profile(&SkinProfile::reference(), &mut rng)
+        .unwrap();
+    // A request of one preset against a catalog encoded for another.
+    let other = EncodedCatalog::new(&catalog, compact).unwrap();
+    assert_eq!(
+        score_with(&other, &request, ModelPrivacy::On, &mut rng).unwrap_err(),
+        scoring::Error::PresetMismatch {
+            expected: Preset::Compact,
+            found: Preset::Exact
+        }
+    );
+    // A response decrypted against another product list (one product missing, or reordered).
+    let encoded = EncodedCatalog::new(&catalog, exact).unwrap();
+    let response = score_with(&encoded, &request, ModelPrivacy::On, &mut rng).unwrap();
+    let ids: Vec<String> = catalog.public_view().into_iter().map(|p| p.id).collect();
+    let short = session.decrypt_scores(&response, ids.iter().skip(1).map(String::as_str));
+    assert!(matches!(
+        short,
+        Err(scoring::Error::CatalogMismatch {
+            expected_count: 4,
+            found_count: 5,
+            ..
+        })
+    ));
+    let reordered = session.decrypt_scores(&response, ids.iter().rev().map(String::as_str));
+    assert!(matches!(
+        reordered,
+        Err(scoring::Error::CatalogMismatch { .. })
+    ));
+    // A truncated response.
+    assert!(
+        session
+            .decrypt_scores(
+                &response[..response.len() - 1],
+                ids.iter().map(String::as_str)
+            )
+            .is_err()
+    );
+}

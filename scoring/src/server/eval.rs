@@ -5,7 +5,7 @@ use ckks::sampling;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use super::kernels::{add_small, rescale_values, small_poly, uniform_symmetric};
+use super::kernels::{add_small, rescale_compress, rescale_values, small_poly, uniform_symmetric};
 use super::{Block, EncodedCatalog};
 use crate::error::Result;
 use crate::protocol::target_index;
@@ -61,10 +61,14 @@ impl Request<'_> {
         let mut c1 = c1.into_coeff();
         let e1 = sampling::error(rng, n, params.ckks().sigma())?;
         add_small(&mut c1, &e1);
-        let c1 = self
-            .catalog
-            .output_compressor
-            .compress(&rescale_to_output(c1)?)?;
+        let catalog = self.catalog;
+        let c1 = match rescale_compress(&c1, &catalog.rescale_inverses, &catalog.output_compressor)
+        {
+            Some(values) => values,
+            None => catalog
+                .output_compressor
+                .compress(&rescale_to_output(c1)?)?,
+        };
         let mut c0 = self.c0.mul(&block.weights)?;
         c0.mul_add_assign(&u, &key.p0)?;
         let c0 = c0.into_coeff();

@@ -56,6 +56,36 @@ pub(crate) fn add_small(p: &mut Poly<Coeff>, e: &[i64]) {
     }
 }
 
+/// `c1` at Q = q_0 q_1 rescaled to q_0 (`(x - [x]_(q_1)) q_1^-1 mod q_0`, as
+/// [`Poly::rescale_last`]) and compressed in one pass; `None` unless Q has two moduli with
+/// `q_1 < q_0` and the compressor is for q_0 (the caller then takes the general path).
+pub(crate) fn rescale_compress(
+    p: &Poly<Coeff>,
+    inverses: &[Vec<u64>],
+    compressor: &crate::compress::Compressor,
+) -> Option<Vec<u64>> {
+    let (Some(low), Some(high), [m0, m1]) = (p.row(0), p.row(1), p.basis().moduli()) else {
+        return None;
+    };
+    let inv = *inverses.first()?.first()?;
+    if m1.value() >= m0.value() {
+        return None;
+    }
+    let q0 = m0.value();
+    let inv_shoup = m0.shoup(inv);
+    let rescaled: Vec<u64> = low
+        .iter()
+        .zip(high)
+        .map(|(&x0, &x1)| {
+            // |[x1]| < q_1 / 2 < q_0: its residue mod q_0 is c or c + q_0.
+            let c = m1.center(x1);
+            let r = (c as u64).wrapping_add(q0 & ((c >> 63) as u64));
+            m0.mul_shoup(m0.sub(x0, r), inv, inv_shoup)
+        })
+        .collect();
+    compressor.compress_row(&rescaled)
+}
+
 /// For each modulus to drop, from the last down to q_1: its inverse mod every lower modulus.
 ///
 /// # Errors
@@ -199,6 +229,18 @@ mod tests {
             .collect();
         let got = rescale_values(&b, &rescale_inverses(&b).unwrap(), &values, picks.len());
         let want: Vec<u64> = picks.iter().map(|&k| want.row(0).unwrap()[k]).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn fused_rescale_and_compression_match_the_two_steps() {
+        let b = basis();
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let p = random(&b, &mut rng).into_coeff();
+        let q0 = RnsBasis::new(b.n(), &[b.moduli()[0].value()]).unwrap();
+        let c = crate::compress::Compressor::new(&q0, 47).unwrap();
+        let want = c.compress(&p.rescale_last().unwrap()).unwrap();
+        let got = rescale_compress(&p, &rescale_inverses(&b).unwrap(), &c).unwrap();
         assert_eq!(got, want);
     }
 
