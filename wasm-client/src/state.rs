@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn loaded_document_makes_the_page_ready() {
-        let document = params_document();
+        let document = params_document().unwrap();
         let state = reduce(
             AppState::default(),
             Action::ParamsLoaded {
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn other_document_version_is_refused() {
-        let mut document = params_document();
+        let mut document = params_document().unwrap();
         document.version = PARAMS_DOCUMENT_VERSION + 1;
         let state = reduce(
             AppState::default(),
@@ -194,7 +194,7 @@ mod tests {
             stale,
             Action::ParamsLoaded {
                 attempt: 1,
-                document: params_document(),
+                document: params_document().unwrap(),
             },
         );
         assert!(matches!(loaded.params, ParamsState::Ready(_)));
