@@ -1,4 +1,11 @@
 //! Blind Mirror's encrypted-scoring protocol, shared by the browser client and the server.
+//!
+//! A [`ClientSession`] encrypts a [`SkinProfile`] (8 features in [0, 1]) into request bytes; the
+//! server scores them with [`score`] against an [`EncodedCatalog`] (a [`Catalog`] encoded once per
+//! [`Preset`]) and answers with response bytes from which only the client decrypts
+//! `score_j = b_j + sum_i w_ji f_i` for every product. Coefficient packing, no evaluation key;
+//! model privacy by re-randomization and target-only responses (`docs/security.md`); presets and
+//! error bounds in `docs/parameters.md`; message layouts in [`protocol`].
 
 pub mod api;
 pub mod catalog;

@@ -11,9 +11,9 @@
 //!
 //! Correctness needs `|Df * Dw * s| < Q / 2` for every score a valid catalog can produce
 //! (`|s| <= SCORE_BOUND = 9`), so `Df * Dw` is set to `(Q / 2) (1 - 2^-20) / 9` (less the
-//! flooding bound for `private-plus`). The public key and the response's `c1'` are sent
-//! compressed to `compressed_bits` bits (`round(x * 2^t / q_0)`), which costs a little noise and
-//! saves bytes. The derivation of every number is in `docs/parameters.md`; [`PresetParams::error_bound`]
+//! flooding bound for `private-plus`). The public key (at Q) and the response's `c1'` (at q_0)
+//! are sent compressed to `compressed_bits` bits (`round(x * 2^t / M)`, M = Q or q_0), which
+//! costs a little noise and saves bytes. The derivation of every number is in `docs/parameters.md`; [`PresetParams::error_bound`]
 //! is its formula.
 
 use std::sync::Arc;
