@@ -24,6 +24,9 @@ pub struct Cli {
     /// Catalog file (`.toml` or `.json`); the demo catalog when absent.
     #[arg(long, env = "BLIND_MIRROR_CATALOG")]
     pub catalog: Option<PathBuf>,
+    /// Serve the peers' synthetic benchmark catalog of this many products instead (load tests).
+    #[arg(long, conflicts_with = "catalog", value_name = "PRODUCTS")]
+    pub synthetic: Option<usize>,
     /// Serve only this preset (compact, exact or private-plus); all three when absent.
     #[arg(long, env = "BLIND_MIRROR_PRESET")]
     pub preset: Option<Preset>,
@@ -131,14 +134,17 @@ impl Cli {
         seconds("shutdown-grace", self.shutdown_grace)
     }
 
-    /// The catalog to serve: the file given, or the demo catalog.
+    /// The catalog to serve: the file given, the synthetic catalog asked for, or the demo
+    /// catalog.
     ///
     /// # Errors
-    /// The catalog's validation error (file, product, field).
+    /// The catalog's validation error (file, product, field; or a synthetic size of 0 or above
+    /// the limit).
     pub fn load_catalog(&self) -> scoring::Result<Catalog> {
-        match &self.catalog {
-            Some(path) => Catalog::from_path(path),
-            None => Catalog::demo(),
+        match (&self.catalog, self.synthetic) {
+            (Some(path), _) => Catalog::from_path(path),
+            (None, Some(products)) => Catalog::synthetic(products),
+            (None, None) => Catalog::demo(),
         }
     }
 }
@@ -194,6 +200,13 @@ mod tests {
             vec!["https://a.example", "https://b.example"]
         );
         assert_eq!(config.request_timeout, Duration::from_millis(2500));
+        assert_eq!(
+            parse(&["--synthetic", "1000"])
+                .load_catalog()
+                .unwrap()
+                .len(),
+            1000
+        );
     }
 
     #[test]
@@ -202,6 +215,18 @@ mod tests {
             Cli::try_parse_from(["blind-mirror-server", "--preset", "fast"]).is_err(),
             "unknown preset"
         );
+        assert!(
+            Cli::try_parse_from([
+                "blind-mirror-server",
+                "--synthetic",
+                "5",
+                "--catalog",
+                "a.toml"
+            ])
+            .is_err(),
+            "two catalogs"
+        );
+        assert!(parse(&["--synthetic", "0"]).load_catalog().is_err());
         assert_eq!(
             parse(&["--threads", "0"]).config().unwrap_err(),
             CliError::Zero { flag: "threads" }
