@@ -1,4 +1,4 @@
-//! Blind Mirror HTTP server: the encrypted-scoring API under `/api/v1` and the built web app at `/`.
+//! Blind Mirror HTTP server: the encrypted-scoring API under `/api/v1`, the web app at `/`.
 //!
 //! [`AppState::new`] encodes the catalog once per preset; [`app`] builds the whole router from it,
 //! so tests drive it in-process or on a loopback socket; [`serve`] runs it until a shutdown
@@ -28,7 +28,8 @@ pub use state::{AppState, ServerConfig, StartupError};
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops accepting connections,
 /// lets every request in flight finish, and returns. If requests are still running `grace`
-/// after the signal, it returns anyway (their connections are dropped).
+/// after the signal, it returns anyway; their connections end with the runtime (the binary
+/// exits right after).
 ///
 /// # Errors
 /// An I/O error of the listener.
@@ -59,7 +60,10 @@ pub async fn serve(
     tokio::select! {
         result = server => result,
         () = deadline => {
-            tracing::warn!(grace_ms = grace.as_millis(), "requests still running after the grace period; stopping");
+            tracing::warn!(
+                grace_ms = grace.as_millis(),
+                "requests still running after the grace period; stopping"
+            );
             Ok(())
         }
     }

@@ -1,9 +1,10 @@
 //! The OpenAPI 3.1 description of the API, served at `GET /api/v1/openapi.json`.
 //!
-//! Written by hand next to the handlers; `server/tests/http/openapi.rs` checks it against the running
-//! router: every documented operation answers with a documented status and media type, every
-//! other method on a documented path is a 405, the route table ([`crate::app::api_routes`]) and
-//! the document name the same operations, and the real JSON bodies have exactly the documented properties.
+//! Written by hand next to the handlers; `server/tests/http/openapi.rs` checks it against the
+//! running router: every documented operation answers with a documented status and media type,
+//! every other method on a documented path is a 405, the route table
+//! ([`crate::app::api_routes`]) and the document name the same operations, and the real JSON
+//! bodies have exactly the documented properties.
 
 use serde_json::{Value, json};
 

@@ -37,6 +37,11 @@ impl TestServer {
 
     /// Serves any router (for tests of the layers).
     pub async fn start_router(router: axum::Router, state: AppState) -> Self {
+        Self::start_with_grace(router, state, Duration::from_secs(60)).await
+    }
+
+    /// Serves `router` with a shutdown grace period of `grace`.
+    pub async fn start_with_grace(router: axum::Router, state: AppState, grace: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -46,7 +51,7 @@ impl TestServer {
             async move {
                 let _ = stopped.await;
             },
-            Duration::from_secs(60),
+            grace,
         ));
         Self {
             base,

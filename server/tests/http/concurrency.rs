@@ -116,3 +116,54 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
     assert_eq!(server.state.metrics().scored(), CLIENTS as u64);
     server.join().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_waiting_after_the_grace_period() {
+    let catalog = Catalog::demo().unwrap();
+    let state = server::AppState::new(
+        &catalog,
+        ServerConfig {
+            threads: 1,
+            ..config("grace")
+        },
+    )
+    .unwrap();
+    let mut server = TestServer::start_with_grace(
+        server::app(state.clone()),
+        state,
+        Duration::from_millis(300),
+    )
+    .await;
+    let (release, blockers) = block_pool(&server.state).await;
+    let client = Client::new(Preset::Exact);
+    let request = client.request(&profile(0));
+    let base = server.base.clone();
+    let stuck = tokio::spawn(async move {
+        http()
+            .post(format!("{base}/api/v1/score"))
+            .header("content-type", "application/octet-stream")
+            .body(request)
+            .send()
+            .await
+    });
+    while server.state.metrics().received() < 1 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let signalled = std::time::Instant::now();
+    server.signal_shutdown();
+    tokio::time::timeout(Duration::from_secs(10), server.join())
+        .await
+        .expect("the server waited for the stuck request past its grace period")
+        .unwrap();
+    let waited = signalled.elapsed();
+    // It waited for the grace period, not for the stuck request (which the binary's exit then
+    // drops; here the test's runtime lives on, so it is released below).
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    assert!(!stuck.is_finished());
+    drop(release);
+    for b in blockers {
+        b.await.unwrap();
+    }
+    let _ = stuck.await.unwrap();
+}
