@@ -335,9 +335,14 @@ pub async fn problem_for_bare_errors(
     ] {
         parts.headers.remove(name);
     }
+    // Every value of the layer's headers (`Allow`, repeated `Vary`, ...) unless the problem
+    // response sets that header itself.
+    let own: Vec<header::HeaderName> = problem.headers().keys().cloned().collect();
     let headers = problem.headers_mut();
-    for (name, value) in parts.headers.drain().filter_map(|(n, v)| n.map(|n| (n, v))) {
-        headers.entry(name).or_insert(value);
+    for (name, value) in &parts.headers {
+        if !own.contains(name) {
+            headers.append(name.clone(), value.clone());
+        }
     }
     problem
 }

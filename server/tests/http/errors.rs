@@ -197,6 +197,9 @@ async fn unknown_paths_and_methods_are_404_and_405() {
     assert_eq!(get_score.headers()["allow"], "POST");
     expect_problem(get_score, 405, "method-not-allowed").await;
     let post_static = http.post(server.url("/index.html")).send().await.unwrap();
+    // The static files' own 405 became a problem document and kept its `Allow`.
+    let allow = post_static.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET"), "{allow}");
     expect_problem(post_static, 405, "method-not-allowed").await;
     server.shutdown().await.unwrap();
 }
