@@ -207,7 +207,7 @@ pub fn App() -> Html {
     // One job per run.
     {
         let dispatcher = state.dispatcher();
-        let job = Job::from_state(&*state, Rc::clone(&current));
+        let job = Job::from_state(&state, Rc::clone(&current));
         use_effect_with(state.run, move |_| {
             if let Some(job) = job {
                 spawn_local(job.run(dispatcher));

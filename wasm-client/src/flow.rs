@@ -385,7 +385,7 @@ impl Spread {
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
         let mid = sorted.len() / 2;
-        let median = if sorted.len() % 2 == 1 {
+        let median = if !sorted.len().is_multiple_of(2) {
             sorted.get(mid).copied()?
         } else {
             (sorted.get(mid - 1).copied()? + sorted.get(mid).copied()?) / 2.0

@@ -14,8 +14,8 @@ pub struct BarChartProps {
 }
 
 const WIDTH: f64 = 600.0;
-const ROW: f64 = 46.0;
-const BAR: f64 = 16.0;
+const ROW: f64 = 64.0;
+const BAR: f64 = 22.0;
 const PAD: f64 = 8.0;
 
 /// Labels above the bars, values at their ends; negative values grow left of zero.
@@ -25,8 +25,8 @@ pub fn BarChart(props: &BarChartProps) -> Html {
     let hi = props.bars.iter().map(|b| b.1).fold(0.0f64, f64::max);
     let span = (hi - lo).max(1e-9);
     // Room on the right (and left, for negatives) for the value labels.
-    let left = PAD + if lo < 0.0 { 50.0 } else { 0.0 };
-    let usable = WIDTH - left - 60.0;
+    let left = PAD + if lo < 0.0 { 80.0 } else { 0.0 };
+    let usable = WIDTH - left - 90.0;
     let x = |v: f64| left + (v - lo) / span * usable;
     let zero = x(0.0);
     let height = props.bars.len() as f64 * ROW + PAD;
@@ -41,20 +41,20 @@ pub fn BarChart(props: &BarChartProps) -> Html {
                 let anchor = if *value >= 0.0 { "start" } else { "end" };
                 html! {
                     <g class={classes!("bar", (i == 0).then_some("bar-top"))}>
-                        <text x={format!("{left}")} y={format!("{}", y + 12.0)} class="bar-label">
+                        <text x={format!("{left}")} y={format!("{}", y + 20.0)} class="bar-label">
                             { label.clone() }
                         </text>
-                        <rect x={format!("{start:.2}")} y={format!("{}", y + 18.0)}
+                        <rect x={format!("{start:.2}")} y={format!("{}", y + 28.0)}
                               width={format!("{:.2}", (end - start).max(1.0))}
                               height={format!("{BAR}")} rx="3" />
-                        <text x={format!("{anchor_x:.2}")} y={format!("{}", y + 31.0)}
+                        <text x={format!("{anchor_x:.2}")} y={format!("{}", y + 45.0)}
                               text-anchor={anchor} class="bar-value">
                             { format::score(*value) }
                         </text>
                     </g>
                 }
             }) }
-            <line x1={format!("{zero:.2}")} x2={format!("{zero:.2}")} y1="20"
+            <line x1={format!("{zero:.2}")} x2={format!("{zero:.2}")} y1="30"
                   y2={format!("{height}")} class="zero-line" />
         </svg>
     }

@@ -43,6 +43,7 @@ pub fn Progress(props: &ProgressProps) -> Html {
     html! {
         <div id="progress" class={classes!("progress", working.then_some("progress-working"))}
              data-stage={stage} data-run={props.run.to_string()}
+             data-pending={props.pending.to_string()}
              role="status" aria-live="polite">
             if working { <span class="spinner" aria-hidden="true"></span> }
             <span>{ text }</span>

@@ -41,6 +41,7 @@ pub fn ValidationStep(props: &ValidationProps) -> Html {
                            weights, which are public for this demonstration. A real brand's \
                            weights never reach the page." }
                     </p>
+                    <div class="table-scroll">
                     <table id="validation" class="validation"
                            data-max-error={v.max_error.to_string()} data-bound={v.bound.to_string()}>
                         <thead><tr>
@@ -61,6 +62,7 @@ pub fn ValidationStep(props: &ValidationProps) -> Html {
                             }) }
                         </tbody>
                     </table>
+                    </div>
                     <p id="validation-verdict" class={if ok { "ok-line" } else { "error" }}>
                         { format!("Largest error {} {} the preset's bound {} (derived in \
                                    docs/parameters.md for {} products).",
