@@ -25,9 +25,9 @@ wasm="$(ls dist/*_bg.wasm)"
 echo "web app: $(wc -c <"$wasm") bytes of wasm, $(gzip -9c "$wasm" | wc -c) gzipped" >&2
 
 step "browser tests (chromium, playwright-core)"
-# `cargo test --workspace` built this binary for the server's integration tests, with the
-# workspace's feature set (`cargo build -p server` would resolve features anew and rebuild).
+# The debug server binary. `--workspace --tests` keeps the feature set of `cargo test --workspace`,
+# so this reuses its artifacts and only links (`cargo build -p server` would rebuild dependencies).
+cargo build --workspace --locked --bins --tests
 server_bin=target/debug/blind-mirror-server
-[ -x "$server_bin" ] || cargo test --workspace --locked --no-run
 echo "screenshots go to artifacts/" >&2
 BLIND_MIRROR_SERVER_BIN="$server_bin" node --test web/tests/*.test.mjs
