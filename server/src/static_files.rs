@@ -1,9 +1,9 @@
 //! The built web app at `/`: files of the static folder with their MIME types (`.wasm` is
 //! `application/wasm`, which `WebAssembly.instantiateStreaming` requires), and cache headers:
 //!
-//! - a file whose name carries a content hash (trunk names them `wasm-client-<16 hex>_bg.wasm`,
-//!   `styles-<16 hex>.css`): `public, max-age=31536000, immutable`, since a new build gets a new
-//!   name;
+//! - a file whose name carries a content hash (trunk names them `wasm-client-<hash>_bg.wasm`,
+//!   `styles-<hash>.css`, the hash in up to 16 hex digits): `public, max-age=31536000,
+//!   immutable`, since a new build gets a new name;
 //! - everything else, `index.html` first: `no-cache` (revalidate, so a new build is picked up).
 //!
 //! A path without a file extension that names no file is a client-side route: it gets
@@ -28,8 +28,9 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of everything else (revalidate every time).
 pub const NO_CACHE: &str = "no-cache";
 
-/// Shortest hex run that counts as a content hash in a file name (trunk writes 16).
-const HASH_HEX_DIGITS: usize = 16;
+/// Shortest hex run that counts as a content hash in a file name. Trunk writes a 64-bit hash in
+/// hex without leading zeros: 16 digits, sometimes 15 or fewer (`styles-688322e96fb2c63.css`).
+const HASH_HEX_DIGITS: usize = 12;
 
 /// The router serving `dir`, with the client-side-route fallback to `dir/index.html` and the
 /// cache headers.
@@ -91,14 +92,18 @@ fn looks_like_file(path: &str) -> bool {
         .is_some_and(|name| name.rfind('.').is_some_and(|dot| dot > 0))
 }
 
-/// The file name of `path` contains a content hash: a run of at least 16 hex digits between
-/// separators (`-`, `_`, `.`).
+/// The file name of `path` contains a content hash: a run of at least 12 hex digits, one of
+/// them a decimal digit (so no long word made of the letters a-f counts), between separators
+/// (`-`, `_`, `.`).
 pub fn is_hashed_asset(path: &str) -> bool {
     let Some(name) = path.rsplit('/').next() else {
         return false;
     };
-    name.split(['-', '_', '.'])
-        .any(|part| part.len() >= HASH_HEX_DIGITS && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    name.split(['-', '_', '.']).any(|part| {
+        part.len() >= HASH_HEX_DIGITS
+            && part.bytes().all(|b| b.is_ascii_hexdigit())
+            && part.bytes().any(|b| b.is_ascii_digit())
+    })
 }
 
 #[cfg(test)]
@@ -113,9 +118,13 @@ mod tests {
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/app.js"));
-        // 15 hex digits is not a hash; a long non-hex word is not either.
-        assert!(!is_hashed_asset("/a-0123456789abcde.js"));
+        // Trunk drops leading zeros of its hash: 15 digits is a hash too.
+        assert!(is_hashed_asset("/styles-688322e96fb2c63.css"));
+        // Too short, no decimal digit, or not hex: not a hash.
+        assert!(!is_hashed_asset("/a-01234567890.js"));
+        assert!(!is_hashed_asset("/a-abcdefabcdefabcd.js"));
         assert!(!is_hashed_asset("/a-verylongnamewithouthex.js"));
+        assert!(!is_hashed_asset("/scoring-worker_bg.wasm"));
     }
 
     #[test]
