@@ -73,9 +73,22 @@ impl Job {
     async fn steps(&self, d: &Dispatcher) -> Result<(), UiError> {
         let run = self.run;
         next_frame().await;
-        if let Some(ms) = flow::warm_up(self.preset, self.document.products.len())? {
-            d.dispatch(Action::WarmedUp { ms });
-            next_frame().await;
+        if flow::needs_warm_up() {
+            let mut warm = flow::WarmUp::default();
+            loop {
+                let (keygen, round) =
+                    flow::warm_up_round(self.preset, self.document.products.len())?;
+                // Let the page paint and the engine's background compilation proceed.
+                next_frame().await;
+                if warm.record(keygen, round) {
+                    break;
+                }
+            }
+            flow::warm_up_done();
+            d.dispatch(Action::WarmedUp {
+                ms: warm.total_ms,
+                rounds: warm.rounds,
+            });
         }
         let keys = match (&self.keys, self.stage) {
             (Some(keys), Stage::Encrypting) => keys.clone(),
@@ -312,14 +325,15 @@ pub fn App() -> Html {
             .map_or(0.0, |k| k.session.params().df().log2()),
     });
     let times = RunTimes {
-        setup: state.keys.as_ref().and_then(|k| k.setup_ms),
+        setup: state.keys.as_ref().map(|k| k.setup_ms),
         keygen: state.keys.as_ref().map(|k| k.keygen_ms),
         encrypt: state.encrypted.as_ref().map(|e| e.encrypt_ms),
         round_trip: state.exchange.as_ref().map(|x| x.round_trip_ms),
         eval: state.exchange.as_ref().and_then(|x| x.eval_ms),
+        transit: state.exchange.as_ref().and_then(|x| x.transit_ms()),
         decrypt: state.outcome.as_ref().map(|o| o.decrypt_ms),
         attack: state.attack.as_ref().map(|a| a.total_ms),
-        warm_up: state.warm_up_ms,
+        warm_up: state.warm_up,
     };
     let can_bench = state.keys.is_some()
         && state.exchange.is_some()

@@ -25,29 +25,30 @@ use crate::error::UiError;
 use crate::local::LocalReply;
 
 thread_local! {
-    /// Checked parameters per preset (NTT tables: built once, shared by every session).
-    static PARAMS: RefCell<Vec<(Preset, Arc<PresetParams>)>> = const { RefCell::new(Vec::new()) };
+    /// Checked parameters per preset (NTT tables: built once, shared by every session), with
+    /// the milliseconds building them took.
+    static PARAMS: RefCell<Vec<(Preset, Arc<PresetParams>, f64)>> = const { RefCell::new(Vec::new()) };
     /// The public demo catalog, parsed once.
     static DEMO: RefCell<Option<Rc<Catalog>>> = const { RefCell::new(None) };
 }
 
-/// The checked parameters of `preset` and, the first time, the milliseconds building them took.
+/// The checked parameters of `preset` and the milliseconds their one-time setup took.
 ///
 /// # Errors
 /// [`UiError::Protocol`] if the library refuses the preset (it never does for the built-in ones).
-pub fn preset_params(preset: Preset) -> Result<(Arc<PresetParams>, Option<f64>), UiError> {
+pub fn preset_params(preset: Preset) -> Result<(Arc<PresetParams>, f64), UiError> {
     if let Some(found) = PARAMS.with_borrow(|cache| {
         cache
             .iter()
-            .find(|(p, _)| *p == preset)
-            .map(|(_, params)| Arc::clone(params))
+            .find(|(p, _, _)| *p == preset)
+            .map(|(_, params, ms)| (Arc::clone(params), *ms))
     }) {
-        return Ok((found, None));
+        return Ok(found);
     }
     let (params, ms) = timed(|| preset.params());
     let params = params.map_err(|e| UiError::protocol("parameter setup", &e))?;
-    PARAMS.with_borrow_mut(|cache| cache.push((preset, Arc::clone(&params))));
-    Ok((params, Some(ms)))
+    PARAMS.with_borrow_mut(|cache| cache.push((preset, Arc::clone(&params), ms)));
+    Ok((params, ms))
 }
 
 /// The bundled demo catalog (public: its weights ship with the page for the validation table).
@@ -102,8 +103,8 @@ pub struct Keys {
     pub session: Rc<ClientSession>,
     /// Milliseconds of key generation (secret key, public key, compression).
     pub keygen_ms: f64,
-    /// Milliseconds of the one-time parameter setup, if this generation did it.
-    pub setup_ms: Option<f64>,
+    /// Milliseconds of the preset's one-time parameter setup (NTT tables).
+    pub setup_ms: f64,
 }
 
 impl PartialEq for Keys {
@@ -193,6 +194,8 @@ pub struct Exchange {
     pub round_trip_ms: f64,
     /// The evaluation time the evaluator reported (`Server-Timing: eval`), in milliseconds.
     pub eval_ms: Option<f64>,
+    /// The server's whole handling time (`Server-Timing: total`: queue, evaluation, framing).
+    pub server_total_ms: Option<f64>,
     /// Every `Server-Timing` metric (empty for the worker).
     pub timing: Vec<TimingMetric>,
     /// The worker's one-time catalog encoding, in milliseconds.
@@ -201,6 +204,16 @@ pub struct Exchange {
     pub products: usize,
     /// Products per result ciphertext (n / 8).
     pub per_ciphertext: usize,
+}
+
+impl Exchange {
+    /// The part of the round trip outside the evaluator: the network, transfer and, for the
+    /// worker, message passing (round trip minus the server's total, or minus the evaluation).
+    pub fn transit_ms(&self) -> Option<f64> {
+        self.server_total_ms
+            .or(self.eval_ms)
+            .map(|inside| (self.round_trip_ms - inside).max(0.0))
+    }
 }
 
 fn product_count(fields: &[WireField], response: &[u8]) -> usize {
@@ -223,6 +236,7 @@ pub fn server_exchange(keys: &Keys, reply: ServerReply) -> Result<Exchange, UiEr
         evaluator: Evaluator::Server,
         products: product_count(&fields, &reply.body),
         eval_ms: timing_of(&reply.timing, "eval"),
+        server_total_ms: timing_of(&reply.timing, "total"),
         response: reply.body,
         fields,
         round_trip_ms: reply.round_trip_ms,
@@ -243,6 +257,7 @@ pub fn worker_exchange(keys: &Keys, reply: LocalReply) -> Result<Exchange, UiErr
         evaluator: Evaluator::Worker,
         products: reply.products,
         eval_ms: Some(reply.eval_ms),
+        server_total_ms: None,
         response: reply.body,
         fields,
         round_trip_ms: reply.round_trip_ms,
@@ -465,51 +480,87 @@ pub fn benchmark_round(
     ])
 }
 
-thread_local! {
-    /// Milliseconds of the warm-up, once it ran.
-    static WARM_UP: RefCell<Option<f64>> = const { RefCell::new(None) };
+/// Most warm-up rounds.
+pub const WARM_UP_MAX_ROUNDS: u32 = 8;
+/// Fewest warm-up rounds.
+pub const WARM_UP_MIN_ROUNDS: u32 = 3;
+
+/// Decides when the warm-up is over: after [`WARM_UP_MIN_ROUNDS`] rounds once a round's key
+/// generation is within 25% of the fastest so far (the engine's optimized code is in use), and
+/// after [`WARM_UP_MAX_ROUNDS`] rounds in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WarmUp {
+    /// Rounds run.
+    pub rounds: u32,
+    /// The fastest round's key generation, in ms.
+    pub fastest_ms: f64,
+    /// All rounds together, in ms.
+    pub total_ms: f64,
 }
 
-/// Runs each client step once, untimed by the page, so the timed steps measure the protocol
-/// rather than the browser compiling WebAssembly: engines compile a function on its first call
-/// with a fast baseline compiler and optimize it only once it is hot. Returns the warm-up's
-/// milliseconds the first time, `None` afterwards.
+impl WarmUp {
+    /// Records a round (its key generation and its total time); true when the warm-up is over.
+    pub fn record(&mut self, keygen_ms: f64, round_ms: f64) -> bool {
+        self.fastest_ms = if self.rounds == 0 {
+            keygen_ms
+        } else {
+            self.fastest_ms.min(keygen_ms)
+        };
+        self.rounds += 1;
+        self.total_ms += round_ms;
+        self.rounds >= WARM_UP_MAX_ROUNDS
+            || (self.rounds >= WARM_UP_MIN_ROUNDS && keygen_ms <= 1.25 * self.fastest_ms)
+    }
+}
+
+thread_local! {
+    /// Whether the warm-up ran in this page.
+    static WARMED: RefCell<bool> = const { RefCell::new(false) };
+}
+
+/// Whether the warm-up is still to run in this page.
+pub fn needs_warm_up() -> bool {
+    !WARMED.with_borrow(|w| *w)
+}
+
+/// Marks the warm-up done.
+pub fn warm_up_done() {
+    WARMED.with_borrow_mut(|w| *w = true);
+}
+
+/// One warm-up round: each client step once, untimed by the page, so that the timed steps
+/// measure the protocol rather than the browser compiling WebAssembly (engines compile a
+/// function on its first call with a fast baseline compiler and optimize it once it is hot,
+/// in the background). Returns (key generation ms, round ms).
 ///
 /// # Errors
 /// As [`generate_keys`] and [`encrypt`]; a decoding error for the synthetic answer.
-pub fn warm_up(preset: Preset, products: usize) -> Result<Option<f64>, UiError> {
-    if WARM_UP.with_borrow(Option::is_some) {
-        return Ok(None);
-    }
+pub fn warm_up_round(preset: Preset, products: usize) -> Result<(f64, f64), UiError> {
     let step = "warm-up";
-    let (result, ms) = timed(|| -> Result<(), UiError> {
-        for _ in 0..2 {
-            let keys = generate_keys(preset)?;
-            let _ = encrypt(&keys, SkinProfile::reference())?;
-            // An all-zero answer of the right shape: decoding and decryption run in full.
-            let params = keys.session.params();
-            let count = products.clamp(1, scoring::catalog::MAX_PRODUCTS);
-            let blocks = ScoreResponse::blocks(params, count);
-            let zero = ScoreResponse {
-                mode: scoring::ResponseMode::Private,
-                fingerprint: 0,
-                count,
-                c1: vec![0; params.n() * blocks],
-                c0: vec![0; count],
-            }
-            .encode(params)
-            .map_err(|e| UiError::protocol(step, &e))?;
-            let decoded =
-                ScoreResponse::decode(params, &zero).map_err(|e| UiError::protocol(step, &e))?;
-            keys.session
-                .decrypt_values(&decoded)
-                .map_err(|e| UiError::protocol(step, &e))?;
+    let (result, round_ms) = timed(|| -> Result<f64, UiError> {
+        let keys = generate_keys(preset)?;
+        let _ = encrypt(&keys, SkinProfile::reference())?;
+        // An all-zero answer of the right shape: decoding and decryption run in full.
+        let params = keys.session.params();
+        let count = products.clamp(1, scoring::catalog::MAX_PRODUCTS);
+        let blocks = ScoreResponse::blocks(params, count);
+        let zero = ScoreResponse {
+            mode: scoring::ResponseMode::Private,
+            fingerprint: 0,
+            count,
+            c1: vec![0; params.n() * blocks],
+            c0: vec![0; count],
         }
-        Ok(())
+        .encode(params)
+        .map_err(|e| UiError::protocol(step, &e))?;
+        let decoded =
+            ScoreResponse::decode(params, &zero).map_err(|e| UiError::protocol(step, &e))?;
+        keys.session
+            .decrypt_values(&decoded)
+            .map_err(|e| UiError::protocol(step, &e))?;
+        Ok(keys.keygen_ms)
     });
-    result?;
-    WARM_UP.with_borrow_mut(|slot| *slot = Some(ms));
-    Ok(Some(ms))
+    Ok((result?, round_ms))
 }
 
 #[cfg(test)]
@@ -643,10 +694,46 @@ mod tests {
     }
 
     #[test]
-    fn warm_up_runs_once() {
-        let first = warm_up(Preset::Compact, 5).unwrap();
-        assert!(first.is_some_and(|ms| ms > 0.0));
-        assert_eq!(warm_up(Preset::Exact, 5).unwrap(), None);
+    fn warm_up_rounds_run_and_stop_when_key_generation_settles() {
+        let (keygen, round) = warm_up_round(Preset::Compact, 5).unwrap();
+        assert!(keygen > 0.0 && round >= keygen);
+        let mut w = WarmUp::default();
+        assert!(!w.record(30.0, 40.0));
+        assert!(!w.record(5.0, 8.0));
+        // Third round, 2.0 is the fastest: settled.
+        assert!(w.record(2.0, 3.0));
+        assert_eq!((w.rounds, w.fastest_ms, w.total_ms), (3, 2.0, 51.0));
+        let mut slow = WarmUp::default();
+        for _ in 0..WARM_UP_MAX_ROUNDS - 1 {
+            // Ever slower rounds never settle.
+            assert!(!slow.record(10.0 * f64::from(slow.rounds + 1), 1.0));
+        }
+        assert!(slow.record(1.0, 1.0), "stops at the maximum");
+        assert!(needs_warm_up());
+        warm_up_done();
+        assert!(!needs_warm_up());
+    }
+
+    #[test]
+    fn transit_is_the_round_trip_outside_the_evaluator() {
+        let (_, _, exchange, _) = run(Preset::Compact, SkinProfile::reference());
+        let worker = Exchange {
+            round_trip_ms: 5.0,
+            eval_ms: Some(1.5),
+            ..exchange.clone()
+        };
+        assert_eq!(worker.transit_ms(), Some(3.5));
+        let server = Exchange {
+            server_total_ms: Some(2.0),
+            ..worker.clone()
+        };
+        assert_eq!(server.transit_ms(), Some(3.0));
+        let silent = Exchange {
+            eval_ms: None,
+            server_total_ms: None,
+            ..worker
+        };
+        assert_eq!(silent.transit_ms(), None);
     }
 
     #[test]

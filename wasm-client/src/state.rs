@@ -154,8 +154,8 @@ pub struct AppState {
     pub failed_at: Option<Stage>,
     /// The timing benchmark.
     pub bench: BenchState,
-    /// Milliseconds of the one-time WebAssembly warm-up, once it ran.
-    pub warm_up_ms: Option<f64>,
+    /// The one-time WebAssembly warm-up, once it ran: (milliseconds, rounds).
+    pub warm_up: Option<(f64, u32)>,
 }
 
 impl Default for AppState {
@@ -177,7 +177,7 @@ impl Default for AppState {
             error: None,
             failed_at: None,
             bench: BenchState::Idle,
-            warm_up_ms: None,
+            warm_up: None,
         }
     }
 }
@@ -362,6 +362,8 @@ pub enum Action {
     WarmedUp {
         /// Its milliseconds.
         ms: f64,
+        /// Its rounds.
+        rounds: u32,
     },
     /// The benchmark finished `done` of `total` rounds.
     BenchProgress {
@@ -507,8 +509,8 @@ impl AppState {
                 self.stage = Stage::Failed;
                 self
             }
-            Action::WarmedUp { ms } => {
-                self.warm_up_ms = Some(ms);
+            Action::WarmedUp { ms, rounds } => {
+                self.warm_up = Some((ms, rounds));
                 self
             }
             Action::BenchProgress { done, total } => {

@@ -13,8 +13,8 @@ pub struct KeyFacts {
     pub n: usize,
     /// Milliseconds of key generation.
     pub keygen_ms: f64,
-    /// Milliseconds of the one-time parameter setup, if this generation did it.
-    pub setup_ms: Option<f64>,
+    /// Milliseconds of the preset's one-time parameter setup.
+    pub setup_ms: f64,
     /// Bytes of the compressed public key in every request.
     pub public_key_bytes: usize,
     /// Bits per compressed public-key coefficient.
@@ -66,10 +66,8 @@ pub fn KeysStep(props: &KeysProps) -> Html {
                     <dd><span id="time-keygen" class="timing" data-ms={k.keygen_ms.to_string()}>
                         { format::ms(k.keygen_ms) }</span>
                         { " (secret key, public key, compression)" }</dd>
-                    if let Some(setup) = k.setup_ms {
-                        <dt>{ "parameter setup" }</dt>
-                        <dd>{ format!("{} (NTT tables, once per preset)", format::ms(setup)) }</dd>
-                    }
+                    <dt>{ "parameter setup" }</dt>
+                    <dd>{ format!("{} (NTT tables, once per preset)", format::ms(k.setup_ms)) }</dd>
                     <dt>{ "secret key s" }</dt>
                     <dd>{ format!("{} ternary coefficients in {{-1, 0, 1}} ({} if it were \
                                    written out): in this page's memory only, never sent, \

@@ -37,7 +37,7 @@ pub fn ServerStep(props: &ServerProps) -> Html {
                 Evaluator::Server => ("the scoring server", "its Server-Timing header"),
                 Evaluator::Worker => ("a Web Worker of this page", "the worker's clock"),
             };
-            let network = x.eval_ms.map(|eval| (x.round_trip_ms - eval).max(0.0));
+            let network = x.transit_ms();
             let response = Rc::new(x.response.clone());
             let fields = Rc::new(x.fields.clone());
             let evaluator = match x.evaluator {
@@ -67,9 +67,14 @@ pub fn ServerStep(props: &ServerProps) -> Html {
                         <dd><span id="time-round-trip" class="timing"
                                   data-ms={x.round_trip_ms.to_string()}>
                             { format::ms(x.round_trip_ms) }</span>
+                            if let Some(total) = x.server_total_ms {
+                                { format!(": {} in the server (queue, evaluation, framing)",
+                                          format::ms(total)) }
+                            }
                             if let Some(net) = network {
-                                { format!(", of which {} network, queueing and transfer",
-                                          format::ms(net)) }
+                                { format!(", {} on the way (network, transfer{})",
+                                          format::ms(net),
+                                          if props.local { ", messages to the worker" } else { "" }) }
                             }
                         </dd>
                         if let Some(encode) = x.encode_ms {

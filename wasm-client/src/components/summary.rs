@@ -22,12 +22,14 @@ pub struct RunTimes {
     pub round_trip: Option<f64>,
     /// Evaluation as reported by the evaluator.
     pub eval: Option<f64>,
+    /// Round trip minus the time inside the evaluator.
+    pub transit: Option<f64>,
     /// Decryption.
     pub decrypt: Option<f64>,
     /// Attacker's checks.
     pub attack: Option<f64>,
-    /// The one-time WebAssembly warm-up.
-    pub warm_up: Option<f64>,
+    /// The one-time WebAssembly warm-up: (milliseconds, rounds).
+    pub warm_up: Option<(f64, u32)>,
 }
 
 /// Properties of [`SummaryStep`].
@@ -98,10 +100,6 @@ pub fn SummaryStep(props: &SummaryProps) -> Html {
         (Some(k), Some(e), Some(d)) => Some(k + e + d),
         _ => None,
     };
-    let network = match (t.round_trip, t.eval) {
-        (Some(r), Some(e)) => Some((r - e).max(0.0)),
-        _ => None,
-    };
     let bench = {
         let cb = props.on_bench.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
@@ -112,13 +110,18 @@ pub fn SummaryStep(props: &SummaryProps) -> Html {
             <h2 id="summary-title">{ "Summary: what each step took" }</h2>
             <table class="times">
                 <tbody>
-                    { time_row("sum-warm-up", "WebAssembly warm-up", t.warm_up,
-                               "once: each step run untimed so the browser compiles it") }
+                    { time_row("sum-warm-up", "WebAssembly warm-up", t.warm_up.map(|w| w.0),
+                               &format!("once, {} untimed rounds of every step so the browser \
+                                         compiles and optimizes them",
+                                        t.warm_up.map_or(0, |w| w.1))) }
                     { time_row("sum-setup", "parameter setup", t.setup, "once per preset") }
                     { time_row("sum-keygen", "3 key generation", t.keygen, "in this page") }
                     { time_row("sum-encrypt", "4 encryption", t.encrypt, "in this page") }
+                    { time_row("sum-round-trip", "6 round trip", t.round_trip,
+                               "request sent to answer read") }
                     { time_row("sum-eval", "6 evaluation", t.eval, &format!("in the {evaluator}")) }
-                    { time_row("sum-network", "6 network and transfer", network, "round trip minus evaluation") }
+                    { time_row("sum-network", "6 network and transfer", t.transit,
+                               "round trip minus the time inside the evaluator") }
                     { time_row("sum-decrypt", "7 decryption", t.decrypt, "in this page") }
                     { time_row("sum-attack", "9 attacker's checks", t.attack, "in this page") }
                     { time_row("sum-client", "keys + encryption + decryption", client,
