@@ -140,8 +140,12 @@ pub async fn fetch_params() -> Result<ParamsDocument, UiError> {
 pub struct ServerReply {
     /// The response bytes.
     pub body: Vec<u8>,
-    /// From just before the request left to the last byte of the answer, in milliseconds.
+    /// From just before the request left to the answer in hand, on the page's clock, in
+    /// milliseconds (it includes any time the page spent rendering meanwhile).
     pub round_trip_ms: f64,
+    /// The browser's own network timing of the request (Resource Timing: `responseEnd -
+    /// startTime`), if the browser recorded it.
+    pub network_ms: Option<f64>,
     /// The `Server-Timing` metrics.
     pub timing: Vec<TimingMetric>,
 }
@@ -183,6 +187,7 @@ pub async fn post_score(request: &[u8], catalog: &str) -> Result<ServerReply, Ui
     }
     let bytes = response.binary().await.map_err(network)?;
     let round_trip_ms = crate::clock::now_ms() - start;
+    let network_ms = resource_timing(&url);
     let timing = response
         .headers()
         .get("server-timing")
@@ -191,8 +196,29 @@ pub async fn post_score(request: &[u8], catalog: &str) -> Result<ServerReply, Ui
     Ok(ServerReply {
         body: bytes,
         round_trip_ms,
+        network_ms,
         timing,
     })
+}
+
+/// The duration of the latest Resource Timing entry for `relative_url` (resolved against the
+/// page), then clears the entries so the browser's buffer (250 by default) never fills up.
+fn resource_timing(relative_url: &str) -> Option<f64> {
+    use wasm_bindgen::JsCast;
+    let window = web_sys::window()?;
+    let base = window.document()?.base_uri().ok()??;
+    let url = web_sys::Url::new_with_base(relative_url, &base)
+        .ok()?
+        .href();
+    let performance = window.performance()?;
+    let entries = performance.get_entries_by_name(&url);
+    let last = entries
+        .get(entries.length().checked_sub(1)?)
+        .dyn_into::<web_sys::PerformanceResourceTiming>()
+        .ok()?;
+    performance.clear_resource_timings();
+    let duration = last.response_end() - last.start_time();
+    (duration > 0.0).then_some(duration)
 }
 
 #[cfg(test)]

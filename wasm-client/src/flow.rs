@@ -196,6 +196,8 @@ pub struct Exchange {
     pub eval_ms: Option<f64>,
     /// The server's whole handling time (`Server-Timing: total`: queue, evaluation, framing).
     pub server_total_ms: Option<f64>,
+    /// The browser's network timing of the request (server only), in milliseconds.
+    pub network_ms: Option<f64>,
     /// Every `Server-Timing` metric (empty for the worker).
     pub timing: Vec<TimingMetric>,
     /// The worker's one-time catalog encoding, in milliseconds.
@@ -207,12 +209,19 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// The part of the round trip outside the evaluator: the network, transfer and, for the
-    /// worker, message passing (round trip minus the server's total, or minus the evaluation).
+    /// The time outside the evaluator: for the server, the browser's network timing minus the
+    /// server's total (or the page's round trip minus the evaluation when either is missing);
+    /// for the worker, the round trip minus the evaluation and the catalog encoding.
     pub fn transit_ms(&self) -> Option<f64> {
-        self.server_total_ms
-            .or(self.eval_ms)
-            .map(|inside| (self.round_trip_ms - inside).max(0.0))
+        let (outer, inner) = match (self.network_ms, self.server_total_ms) {
+            (Some(network), Some(total)) => (network, Some(total)),
+            _ => (
+                self.round_trip_ms,
+                self.eval_ms
+                    .map(|eval| eval + self.encode_ms.unwrap_or(0.0)),
+            ),
+        };
+        inner.map(|inside| (outer - inside).max(0.0))
     }
 }
 
@@ -237,6 +246,7 @@ pub fn server_exchange(keys: &Keys, reply: ServerReply) -> Result<Exchange, UiEr
         products: product_count(&fields, &reply.body),
         eval_ms: timing_of(&reply.timing, "eval"),
         server_total_ms: timing_of(&reply.timing, "total"),
+        network_ms: reply.network_ms,
         response: reply.body,
         fields,
         round_trip_ms: reply.round_trip_ms,
@@ -258,6 +268,7 @@ pub fn worker_exchange(keys: &Keys, reply: LocalReply) -> Result<Exchange, UiErr
         products: reply.products,
         eval_ms: Some(reply.eval_ms),
         server_total_ms: None,
+        network_ms: None,
         response: reply.body,
         fields,
         round_trip_ms: reply.round_trip_ms,
@@ -720,17 +731,31 @@ mod tests {
         let worker = Exchange {
             round_trip_ms: 5.0,
             eval_ms: Some(1.5),
+            encode_ms: None,
             ..exchange.clone()
         };
         assert_eq!(worker.transit_ms(), Some(3.5));
-        let server = Exchange {
-            server_total_ms: Some(2.0),
+        let first = Exchange {
+            encode_ms: Some(1.0),
             ..worker.clone()
         };
-        assert_eq!(server.transit_ms(), Some(3.0));
+        assert_eq!(first.transit_ms(), Some(2.5));
+        // The server: the browser's network timing minus the server's total.
+        let server = Exchange {
+            server_total_ms: Some(2.0),
+            network_ms: Some(4.5),
+            ..worker.clone()
+        };
+        assert_eq!(server.transit_ms(), Some(2.5));
+        let no_network_timing = Exchange {
+            network_ms: None,
+            ..server.clone()
+        };
+        assert_eq!(no_network_timing.transit_ms(), Some(3.5));
         let silent = Exchange {
             eval_ms: None,
             server_total_ms: None,
+            network_ms: None,
             ..worker
         };
         assert_eq!(silent.transit_ms(), None);

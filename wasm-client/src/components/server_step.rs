@@ -63,6 +63,13 @@ pub fn ServerStep(props: &ServerProps) -> Html {
                                 { "not reported (no Server-Timing header)" }
                             }
                         </dd>
+                        if let Some(net) = x.network_ms {
+                            <dt>{ "network" }</dt>
+                            <dd><span id="time-network" class="timing" data-ms={net.to_string()}>
+                                { format::ms(net) }</span>
+                                { " request to last byte of the answer, by the browser's own \
+                                   Resource Timing" }</dd>
+                        }
                         <dt>{ "round trip" }</dt>
                         <dd><span id="time-round-trip" class="timing"
                                   data-ms={x.round_trip_ms.to_string()}>
@@ -72,9 +79,17 @@ pub fn ServerStep(props: &ServerProps) -> Html {
                                           format::ms(total)) }
                             }
                             if let Some(net) = network {
-                                { format!(", {} on the way (network, transfer{})",
-                                          format::ms(net),
-                                          if props.local { ", messages to the worker" } else { "" }) }
+                                { if props.local {
+                                    format!(", {} outside the evaluation (messages to and from \
+                                             the worker, loading it on first use, and the page \
+                                             rendering the previous step meanwhile)",
+                                            format::ms(net))
+                                } else {
+                                    format!("; {} of the network timing is outside the server \
+                                             (network and transfer); the rest of the round trip \
+                                             is the page rendering the previous step meanwhile",
+                                            format::ms(net))
+                                } }
                             }
                         </dd>
                         if let Some(encode) = x.encode_ms {
