@@ -21,8 +21,9 @@ cargo test --workspace --locked
 
 step "trunk build --release (wasm32 web app into dist/)"
 trunk build --release --offline --locked
-wasm="$(ls dist/*_bg.wasm)"
-echo "web app: $(wc -c <"$wasm") bytes of wasm, $(gzip -9c "$wasm" | wc -c) gzipped" >&2
+for wasm in dist/*_bg.wasm; do  # the page and its Web Worker
+  echo "web app: $wasm: $(wc -c <"$wasm") bytes, $(gzip -9c "$wasm" | wc -c) gzipped" >&2
+done
 
 step "browser tests (chromium, playwright-core)"
 # The debug server binary. `--workspace --tests` keeps the feature set of `cargo test --workspace`,
