@@ -370,7 +370,7 @@ pub fn App() -> Html {
             { header }
             { banner }
             <Progress stage={state.stage} backend={Some(backend.clone())}
-                      pending={state.profile_changed} run={state.run} />
+                      pending={state.profile_changed} run={state.run} wiped={state.wiped} />
             { for error }
             <ScenarioStep document={Rc::clone(document)} {local} />
             <ParametersStep presets={AppState::usable_presets(document)} active={preset}

@@ -180,6 +180,12 @@ fn bridge() -> OneshotBridge<LocalScore> {
 /// no answer came in [`WORKER_TIMEOUT_SECONDS`].
 pub async fn score_in_worker(request: Vec<u8>) -> Result<LocalReply, UiError> {
     use futures::future::{Either, select};
+    // The bridge cannot report a missing Worker constructor: check before spawning.
+    if !js_sys::Reflect::has(&js_sys::global(), &"Worker".into()).unwrap_or(false) {
+        return Err(UiError::Worker {
+            reason: "this browser offers no Web Workers".to_owned(),
+        });
+    }
     let mut bridge = bridge();
     let start = now_ms();
     let run = Box::pin(bridge.run(LocalScoreInput { request }));

@@ -15,6 +15,9 @@ pub struct ProgressProps {
     pub pending: bool,
     /// Number of the current run.
     pub run: u32,
+    /// Whether the person wiped the keys.
+    #[prop_or_default]
+    pub wiped: bool,
 }
 
 /// One line, announced politely to screen readers, with a spinner while work is under way.
@@ -23,6 +26,7 @@ pub fn Progress(props: &ProgressProps) -> Html {
     let local = matches!(props.backend, Some(Backend::Local { .. }));
     let (text, working) = match props.stage {
         _ if props.pending => ("Profile changed: encrypting again in a moment…", true),
+        Stage::Idle if props.wiped => ("Keys wiped: nothing runs until you make new ones.", false),
         Stage::Idle => ("Waiting.", false),
         Stage::Keys => ("Generating your keys in this page…", true),
         Stage::Encrypting => ("Encrypting your profile…", true),
