@@ -29,6 +29,6 @@ step "browser tests (chromium, playwright-core)"
 # The debug server binary. `--workspace --tests` keeps the feature set of `cargo test --workspace`,
 # so this reuses its artifacts and only links (`cargo build -p server` would rebuild dependencies).
 cargo build --workspace --locked --bins --tests
-server_bin=target/debug/blind-mirror-server
+server_bin="${CARGO_TARGET_DIR:-target}/debug/blind-mirror-server"
 echo "screenshots go to artifacts/" >&2
 BLIND_MIRROR_SERVER_BIN="$server_bin" node --test web/tests/*.test.mjs
