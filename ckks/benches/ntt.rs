@@ -8,7 +8,8 @@
 //!   i64 with `(a * b) % p` and so overflows above 31-bit primes: measured with a 31-bit prime
 //!   only, allocation of its output vector included (its API returns a new `Vec`).
 //!
-//! Also the pointwise multiply-accumulate of the NTT form, scalar against the plan's kernel.
+//! Also the pointwise multiply-accumulate of the NTT form, scalar against the plan's kernel, and
+//! the inverse of one residue class of coefficients (`ClassInverse`) against the full inverse.
 //!
 //! Run: `cargo bench -p ckks --bench ntt` (add `-- --warm-up-time 1 --measurement-time 3` while
 //! iterating).
@@ -21,7 +22,7 @@
 use std::hint::black_box;
 
 use ckks::params::ntt_primes;
-use ckks::ring::{Modulus, NttPlan};
+use ckks::ring::{ClassInverse, Modulus, NttPlan};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 const SIZES: [usize; 4] = [2048, 4096, 8192, 16384];
@@ -149,5 +150,33 @@ fn bench_pointwise(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_ntt, bench_pointwise);
+/// Coefficients k = 7 mod 8 of one row from its NTT form (`ClassInverse::apply`, d = 8, r = 7)
+/// against the full inverse (`NttPlan::inverse`), at n = 4096 with the primes of the `exact`
+/// preset (the largest NTT-friendly primes below 2^50 and 2^45).
+fn bench_class_inverse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ntt_class_inverse");
+    let n = 4096;
+    for bits in [50, 45] {
+        let q = prime(bits, n);
+        let plan = NttPlan::new(n, Modulus::new(q).unwrap()).unwrap();
+        let class = ClassInverse::new(&plan, 8, 7).unwrap();
+        let values = residues(q, n);
+        let mut out = vec![0u64; class.len()];
+        group.bench_with_input(
+            BenchmarkId::new(format!("class-d8/{bits}b"), n),
+            &n,
+            |b, _| b.iter(|| class.apply(black_box(&values), &mut out).unwrap()),
+        );
+        // In place, like `ntt_inverse` (its time does not depend on the values).
+        let mut data = values.clone();
+        group.bench_with_input(
+            BenchmarkId::new(format!("full-inverse/{bits}b"), n),
+            &n,
+            |b, _| b.iter(|| plan.inverse(black_box(&mut data))),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_ntt, bench_pointwise, bench_class_inverse);
 criterion_main!(benches);

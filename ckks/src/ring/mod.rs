@@ -8,6 +8,6 @@ pub mod poly;
 pub mod rns;
 
 pub use modulus::{Modulus, is_prime};
-pub use ntt::{NttBackend, NttPlan};
+pub use ntt::{ClassInverse, NttBackend, NttPlan};
 pub use poly::{Coeff, Ntt, Poly};
 pub use rns::RnsBasis;

@@ -13,16 +13,21 @@
 //!   inverse does not divide by n; [`NttPlan::inverse`] adds the normalization.
 //!
 //! [`NttPlan::new`] chooses the kernel measured fastest on the target (docs/benchmarks.md, "NTT").
+//! [`ClassInverse`] recovers only the coefficients of one residue class of indices mod d from
+//! the evaluations, at a fraction of the cost of a full inverse.
 //!
 //! # Security
 //! Both kernels run in time independent of the coefficient values.
 
+mod class;
 mod roots;
 pub(crate) mod scalar;
 
 use crate::ring::modulus::Modulus;
 use crate::{Error, Result};
 use scalar::ScalarNtt;
+
+pub use class::ClassInverse;
 
 /// Smallest supported transform size.
 pub const MIN_NTT_SIZE: usize = 2;
