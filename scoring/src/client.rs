@@ -1,7 +1,8 @@
 //! The consumer's side: keys, the encrypted profile, the decrypted and ranked scores.
 //!
 //! A [`ClientSession`] holds the secret key s (uniform ternary) and a public key
-//! `pk = (-a' s + e_pk, a')` at Q, compressed once to t bits. For each profile it encrypts
+//! `pk = (-a' s + e_pk, a')` at the preset's key modulus (`PresetParams::key_basis`: q_0 for
+//! `exact`, Q otherwise), compressed once to t bits. For each profile it encrypts
 //! `m(X) = sum_i round(Df f_i) X^i` as a seeded ciphertext `c0 = -a s + m + e` and sends it with
 //! the public key (the server keeps no state). From a response it decrypts only the target
 //! coefficients: `c0'[8j+7] + (c1' s)[8j+7] mod q_0` (s ternary: signed sums, or one NTT product
@@ -56,7 +57,7 @@ impl ClientSession {
     /// A [`ckks::Error`] if sampling fails (an unsupported sigma, impossible for the presets).
     pub fn new<R: CryptoRng + ?Sized>(params: Arc<PresetParams>, rng: &mut R) -> Result<Self> {
         let sk = SecretKey::generate(params.ckks(), rng);
-        let basis = params.ckks().basis();
+        let basis = params.key_basis();
         let pk = PublicKey::generate(&sk, basis, rng)?;
         let compressor = Compressor::new(basis, params.compressed_bits())?;
         let pk0 = compressor.compress(&pk.p0().to_coeff())?;
@@ -114,7 +115,7 @@ impl ClientSession {
         let request = ScoreRequest {
             seed_c: *ct.seed(),
             seed_pk: self.pk_seed,
-            c0: ct.c0().clone(),
+            c0: ct.c0().to_coeff(),
             pk0: self.pk0.clone(),
         };
         request.encode(&self.params)

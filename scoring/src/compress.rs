@@ -42,6 +42,24 @@ pub struct Compressor {
     single_ratio: Option<u64>,
 }
 
+/// Compression to t bits of values mod one modulus q > 2^t:
+/// `x * r / 2^64 = x 2^t / q - x * eps / 2^64` with `r = floor(2^(t+64) / q)`, eps < 1 and
+/// x < 2^50, so the error is below 2^-14: the correctly rounded value except within 2^-14 of a
+/// tie (either neighbour is then a valid rounding).
+#[derive(Debug, Clone, Copy)]
+pub struct SingleCompressor {
+    ratio: u64,
+    mask: u64,
+}
+
+impl SingleCompressor {
+    /// `round(x * 2^t / q) mod 2^t` for x < q.
+    #[inline]
+    pub fn compress(&self, x: u64) -> u64 {
+        (((u128::from(x) * u128::from(self.ratio) + (1 << 63)) >> 64) as u64) & self.mask
+    }
+}
+
 impl Compressor {
     /// Constants for `basis` and `bits` in 1..=50.
     ///
@@ -107,9 +125,7 @@ impl Compressor {
             return Err(ckks::Error::ParamsMismatch.into());
         }
         let n = poly.n();
-        // One modulus: x * r / 2^64 = x 2^t / q - x * eps / 2^64 with r = floor(2^(t+64) / q),
-        // eps < 1 and x < 2^50: the error is below 2^-14, so the result is the correctly rounded
-        // value except within 2^-14 of a tie (either neighbour is then a valid rounding).
+        // One modulus: the division-free path of `SingleCompressor`.
         if let Some(out) = poly.row(0).and_then(|row| self.compress_row(row)) {
             return Ok(out);
         }
@@ -136,13 +152,17 @@ impl Compressor {
     /// As [`Compressor::compress`] for the values of a one-modulus row (each below q), or `None`
     /// when this compressor is not for one modulus above 2^t.
     pub fn compress_row(&self, row: &[u64]) -> Option<Vec<u64>> {
-        let ratio = self.single_ratio?;
-        let mask = (1u64 << self.bits) - 1;
-        Some(
-            row.iter()
-                .map(|&x| (((u128::from(x) * u128::from(ratio) + (1 << 63)) >> 64) as u64) & mask)
-                .collect(),
-        )
+        let one = self.single()?;
+        Some(row.iter().map(|&x| one.compress(x)).collect())
+    }
+
+    /// The division-free compression of single values, when this compressor is for one
+    /// modulus above 2^t.
+    pub fn single(&self) -> Option<SingleCompressor> {
+        Some(SingleCompressor {
+            ratio: self.single_ratio?,
+            mask: (1u64 << self.bits) - 1,
+        })
     }
 
     /// `round(y * Q / 2^t)` for every value y (each below 2^t), as a polynomial mod Q.
@@ -170,6 +190,17 @@ impl Compressor {
             .into());
         }
         let half = 1u128 << (self.bits - 1);
+        if let [m] = self.basis.moduli()
+            && m.value() > 1 << self.bits
+        {
+            // One modulus q > 2^t: round(y q / 2^t) directly (y q < 2^114), below q.
+            let q = u128::from(m.value());
+            let row = values
+                .iter()
+                .map(|&y| ((u128::from(y) * q + half) >> self.bits) as u64)
+                .collect();
+            return Ok(Poly::from_rows(&self.basis, row)?);
+        }
         let fraction: Vec<u64> = values
             .iter()
             .map(|&y| ((u128::from(y) * u128::from(self.low) + half) >> self.bits) as u64)
@@ -250,12 +281,26 @@ mod tests {
     fn decompress_error_is_below_half_a_step() {
         for (bits, t) in [
             (vec![50, 45], 47),
+            (vec![50], 47),
             (vec![38, 22], 33),
+            (vec![38], 33),
             (vec![49, 44, 44], 45),
         ] {
             let b = basis(&bits);
             let c = Compressor::new(&b, t).unwrap();
             let p = random_poly(&b, 11);
+            // Decompression is round(y Q / 2^t) exactly, on every path.
+            let values = c.compress(&p).unwrap();
+            let q_big = BigInt::from(b.product());
+            let direct = c.decompress(&values).unwrap().lift_centered();
+            for (&y, got) in values.iter().zip(&direct).take(64) {
+                let want = ((BigInt::from(y) * &q_big) + (BigInt::from(1u8) << (t - 1))) >> t;
+                let mut want = want.mod_floor(&q_big);
+                if want > &q_big / 2 {
+                    want -= &q_big;
+                }
+                assert_eq!(got, &want, "bits {bits:?}");
+            }
             let back = c.decompress(&c.compress(&p).unwrap()).unwrap();
             let q = BigInt::from(b.product());
             // |d| <= Q / 2^(t+1) + 1 (one rounding each way).

@@ -57,6 +57,9 @@ struct Recipe {
     log2_df: i32,
     compressed_bits: u32,
     flood: bool,
+    /// Primes of the public key and of the re-randomization: 1 = at q_0, after the rescale
+    /// (the cheaper order, where the noise budget allows it); all = at Q, before the rescale.
+    key_primes: usize,
 }
 
 impl Preset {
@@ -107,6 +110,7 @@ impl Preset {
                 log2_df: 31,
                 compressed_bits: 33,
                 flood: false,
+                key_primes: 2,
             },
             Self::Exact => Recipe {
                 log_n: 12,
@@ -114,6 +118,7 @@ impl Preset {
                 log2_df: 48,
                 compressed_bits: 47,
                 flood: false,
+                key_primes: 1,
             },
             Self::PrivatePlus => Recipe {
                 log_n: 13,
@@ -121,6 +126,7 @@ impl Preset {
                 log2_df: 98,
                 compressed_bits: 45,
                 flood: true,
+                key_primes: 3,
             },
         }
     }
@@ -152,6 +158,7 @@ pub struct PresetParams {
     preset: Preset,
     params: Arc<Params>,
     output: Arc<RnsBasis>,
+    key: Arc<RnsBasis>,
     df: f64,
     dw: f64,
     output_scale: f64,
@@ -159,7 +166,6 @@ pub struct PresetParams {
     /// Flooding bound F (uniform integers in [-F, F] added at Q), 0 when off.
     flood: u128,
     sigma_e: f64,
-    q_big: f64,
 }
 
 impl core::fmt::Debug for PresetParams {
@@ -182,6 +188,7 @@ impl PresetParams {
         let spec = ParamsSpec::with_prime_bits(recipe.log_n, recipe.prime_bits, &[])?;
         let params = Params::new(spec)?;
         let output = params.basis_at(0)?;
+        let key = params.basis().prefix(recipe.key_primes)?;
         let sigma_e = ckks::sampling::error_std_dev(params.sigma())?;
         let n = params.n();
         let q_big: f64 = params
@@ -215,13 +222,13 @@ impl PresetParams {
             preset,
             params,
             output,
+            key,
             df,
             dw,
             output_scale,
             compressed_bits: recipe.compressed_bits,
             flood,
             sigma_e,
-            q_big,
         }))
     }
 
@@ -243,6 +250,12 @@ impl PresetParams {
     /// The one-prime output basis `q' = q_0` of the response and the public key.
     pub fn output_basis(&self) -> &Arc<RnsBasis> {
         &self.output
+    }
+
+    /// The basis `Q_k = q_0 ... q_(k-1)` of the client's public key, where the server
+    /// re-randomizes: `q_0` alone for `exact` (after the rescale), all of Q otherwise.
+    pub fn key_basis(&self) -> &Arc<RnsBasis> {
+        &self.key
     }
 
     /// The output modulus `q' = q_0`.
@@ -306,17 +319,20 @@ impl PresetParams {
         let flood = self.flood as f64 / k;
         // Gaussian part at Q: (e*W)[k], variance sigma_e^2 * ||W||^2 <= sigma_e^2 * 8P (Dw+1/2)^2.
         let enc_std = self.sigma_e * (f_count * p).sqrt() * (self.dw + 0.5) / k;
-        // At q_0: rescale rounding r0 + (r1*s)[k] of the re-randomized ciphertext; the
-        // re-randomization u*(e_pk + d_pk) + e0 + e1*s happens at Q, so only the compression
-        // error of the key, d_pk (step Q/2^t), survives the switch, as u*d_pk with step
-        // c = q_0/2^t; the compression of c1' adds (d_c1*s)[k]. s, u ternary (weight 2n/3).
+        // At q_0: the rescale rounding r0 + (r1*s)[k] and the compression of c1', (d_c1*s)[k]
+        // with step c = q_0/2^t. The re-randomization u*(e_pk + d_pk) + e0 + e1*s happens at
+        // the key's modulus Q_k (d_pk: the key's compression error, step Q_k/2^t) and shrinks
+        // by q_0/Q_k in the rescale: negligible but for u*d_pk when Q_k = Q, whole when
+        // Q_k = q_0. s, u ternary (weight h = 2n/3).
         let h = 2.0 * n / 3.0;
         let q0 = self.output_modulus() as f64;
+        let q_key: f64 = self.key.moduli().iter().map(|m| m.value() as f64).product();
         let step = q0 / 2f64.powi(self.compressed_bits as i32);
         let var_compress = step * step / 12.0 + 1.0 / 12.0;
-        let shrink = q0 / self.q_big;
-        let var_at_q = h * var_e + h * var_e + var_e + h / 12.0;
-        let var_out = (1.0 + h) / 12.0 + 2.0 * h * var_compress + shrink * shrink * var_at_q;
+        let shrink = q0 / q_key;
+        let var_key_compress = h * (step * step + shrink * shrink) / 12.0;
+        let var_rerandomize = shrink * shrink * (2.0 * h * var_e + var_e);
+        let var_out = (1.0 + h) / 12.0 + h * var_compress + var_key_compress + var_rerandomize;
         let out_std = var_out.sqrt() / self.output_scale;
         ErrorModel {
             deterministic,

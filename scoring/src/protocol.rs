@@ -6,10 +6,11 @@
 //!
 //! Request (client -> server), `header | seed_c | seed_pk | c0 | pk0`:
 //! - `seed_c` (32 B): seed of `c1 = a` at Q (`ckks::sampling::uniform_ntt_from_seed`);
-//! - `seed_pk` (32 B): seed of `pk1 = a'` at Q;
-//! - `c0 = -a s + m + e mod Q`, NTT form, rows q_0.. packed at `bits(q_i)` each;
-//! - `pk0 = -a' s + e_pk mod Q`, coefficient form, compressed to t bits
-//!   (`round(pk0 * 2^t / Q)`, [`crate::compress`]), n values of t bits.
+//! - `seed_pk` (32 B): seed of `pk1 = a'` at the key's modulus `Q_k`
+//!   ([`PresetParams::key_basis`]: q_0 for `exact`, Q otherwise);
+//! - `c0 = -a s + m + e mod Q`, coefficient form, rows q_0.. packed at `bits(q_i)` each;
+//! - `pk0 = -a' s + e_pk mod Q_k`, coefficient form, compressed to t bits
+//!   (`round(pk0 * 2^t / Q_k)`, [`crate::compress`]), n values of t bits.
 //!
 //! Response (server -> client),
 //! `header | mode u8 | fingerprint u32 | count u32 | c1' blocks | c0' values`:
@@ -27,7 +28,7 @@
 //! and the count (before allocating), then no trailing byte, then every packed value against its
 //! modulus.
 
-use ckks::ring::{Ntt, Poly};
+use ckks::ring::{Coeff, Poly};
 use ckks::sampling::{SEED_BYTES, Seed};
 use ckks::wire::{Header, Kind, Reader, Writer, bitpack};
 
@@ -88,10 +89,10 @@ pub const fn target_index(local_j: usize) -> usize {
 pub struct ScoreRequest {
     /// Seed of `c1 = a` at Q.
     pub seed_c: Seed,
-    /// Seed of `pk1 = a'` at Q.
+    /// Seed of `pk1 = a'` at the key's modulus.
     pub seed_pk: Seed,
-    /// `c0` at Q, NTT form.
-    pub c0: Poly<Ntt>,
+    /// `c0` at Q, coefficient form.
+    pub c0: Poly<Coeff>,
     /// `pk0` compressed to t bits, n values.
     pub pk0: Vec<u64>,
 }

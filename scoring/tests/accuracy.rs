@@ -147,3 +147,44 @@ fn measured_maxima_stay_below_the_bounds() {
         }
     }
 }
+
+/// The two ways of computing the targets of `c0'` (direct sums for small catalogs, the class
+/// inverse NTT otherwise) are the same function of the request and the server's randomness:
+/// byte-identical responses for one seed, decrypted within the bound, at every preset and on
+/// both sides of the size that switches between them.
+#[test]
+fn target_methods_give_identical_responses() {
+    use scoring::server::{ModelPrivacy, TargetMethod, score_with};
+    for preset in Preset::ALL {
+        let params = preset.params().unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let session = ClientSession::new(params.clone(), &mut rng).unwrap();
+        let profile = SkinProfile::reference();
+        let request = session.encrypt_profile(&profile, &mut rng).unwrap();
+        for count in [1, 5, 16, 17, 40, 600] {
+            let catalog = random_catalog(count, count as u64);
+            let responses: Vec<Vec<u8>> = [TargetMethod::Direct, TargetMethod::ClassInverse]
+                .into_iter()
+                .map(|method| {
+                    let encoded =
+                        EncodedCatalog::with_method(&catalog, params.clone(), method).unwrap();
+                    let mut server_rng = ChaCha20Rng::seed_from_u64(99);
+                    score_with(&encoded, &request, ModelPrivacy::On, &mut server_rng).unwrap()
+                })
+                .collect();
+            assert_eq!(responses[0], responses[1], "{preset}, {count} products");
+            let ids: Vec<String> = catalog.public_view().into_iter().map(|p| p.id).collect();
+            let got = session
+                .decrypt_scores(&responses[0], ids.iter().map(String::as_str))
+                .unwrap();
+            let bound = params.error_bound(count);
+            for (g, w) in got.iter().zip(catalog.cleartext_scores(&profile)) {
+                assert!(
+                    (g.score - w).abs() <= bound,
+                    "{preset}, {count}: {} vs {w}",
+                    g.score
+                );
+            }
+        }
+    }
+}

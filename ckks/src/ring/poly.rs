@@ -118,11 +118,15 @@ impl<R> Poly<R> {
             });
         }
         for (row, (values, m)) in rows.chunks_exact(basis.n()).zip(basis.moduli()).enumerate() {
-            if let Some(&value) = values.iter().find(|&&v| v >= m.value()) {
+            // A branch-free maximum (vectorized); the offender is located only on error.
+            let q = m.value();
+            let max = values.iter().copied().fold(0, u64::max);
+            if max >= q {
+                let value = values.iter().copied().find(|&v| v >= q).unwrap_or(max);
                 return Err(Error::ResidueOutOfRange {
                     row,
                     value,
-                    modulus: m.value(),
+                    modulus: q,
                 });
             }
         }
@@ -238,6 +242,15 @@ impl<R> Poly<R> {
     pub fn mul_scalar_assign(&mut self, c: u64) {
         for (a, m) in self.rows_with_moduli_mut() {
             m.mul_scalar_slice(a, c);
+        }
+    }
+
+    /// Row i times `factors[i]` mod q_i (same in both forms); rows without a factor are kept.
+    pub fn mul_scalar_rows(&mut self, factors: &[u64]) {
+        for ((a, m), &c) in self.rows_with_moduli_mut().zip(factors) {
+            if c != 1 {
+                m.mul_scalar_slice(a, c);
+            }
         }
     }
 

@@ -202,8 +202,9 @@ pub fn request_fields(params: &PresetParams, bytes: &[u8]) -> Result<Vec<WireFie
         FieldGroup::PublicKey,
         SEED_BYTES,
         format!(
-            "{}: seed of the public key's a'",
-            hex_prefix(bytes, b.next, SEED_BYTES)
+            "{}: seed of the public key's a' ({} uniform residues)",
+            hex_prefix(bytes, b.next, SEED_BYTES),
+            n * params.key_basis().len()
         ),
     );
     for (i, q) in params.ckks().basis().moduli().iter().enumerate() {
@@ -213,7 +214,7 @@ pub fn request_fields(params: &PresetParams, bytes: &[u8]) -> Result<Vec<WireFie
             FieldGroup::Ciphertext,
             len,
             format!(
-                "c0 = -a s + m + e: {n} residues mod q_{i} = {} at {} bits each, NTT form",
+                "c0 = -a s + m + e: {n} residues mod q_{i} = {} at {} bits each, coefficient form",
                 q.value(),
                 residue_bits(q.value())
             ),
@@ -224,7 +225,10 @@ pub fn request_fields(params: &PresetParams, bytes: &[u8]) -> Result<Vec<WireFie
         "pk0",
         FieldGroup::PublicKey,
         packed_len(n, &[1u64 << t])?,
-        format!("pk0 = -a' s + e': {n} coefficients compressed to {t} bits (round(pk0 2^{t} / Q))"),
+        format!(
+            "pk0 = -a' s + e' mod {key}: {n} coefficients compressed to {t} bits (round(pk0 2^{t} / {key}))",
+            key = if params.key_basis().len() == 1 { "q_0" } else { "Q" }
+        ),
     );
     let expected = ScoreRequest::encoded_len(params)?;
     debug_assert_eq!(b.next, expected);

@@ -1,6 +1,6 @@
 //! Arithmetic kernels of the server's hot path, on RNS rows (row i mod q_i).
 //!
-//! - small-integer polynomials (ternary u, errors e) reduced without division;
+//! - small signed values (errors e) added to residue rows without division;
 //! - the rescale of a few target values, the residues of large integral f64 biases, the uniform
 //!   flooding sampler.
 //!
@@ -8,82 +8,63 @@
 //! Variable time is fine here: the server handles its own randomness and public data only; the
 //! sampled u and e are wiped by their owners ([`zeroize::Zeroizing`]).
 
-use std::sync::Arc;
-
-use ckks::ring::{Coeff, Modulus, Poly, RnsBasis};
+use ckks::ring::{Modulus, RnsBasis};
 use rand_core::CryptoRng;
 
+use crate::compress::SingleCompressor;
 use crate::error::Result;
 
-/// The polynomial with small signed coefficients `coeffs` (|c| < q_i), coefficient form.
-///
-/// # Errors
-/// `ckks::Error::LengthMismatch` unless there are n coefficients.
-pub(crate) fn small_poly<T: Copy + Into<i64>>(
-    basis: &Arc<RnsBasis>,
-    coeffs: &[T],
-) -> Result<Poly<Coeff>> {
-    let n = basis.n();
-    if coeffs.len() != n {
-        return Err(ckks::Error::LengthMismatch {
-            what: "small polynomial coefficients",
-            expected: n,
-            found: coeffs.len(),
-        }
-        .into());
-    }
-    let mut rows = Vec::with_capacity(n * basis.len());
-    for m in basis.moduli() {
-        let q = m.value();
-        rows.extend(coeffs.iter().map(|&c| {
-            let c: i64 = c.into();
-            // c + q when negative, without a branch.
-            (c as u64).wrapping_add(q & ((c >> 63) as u64))
-        }));
-    }
-    Ok(Poly::from_rows(basis, rows)?)
-}
-
-/// Adds small signed values (|e| < q_i) to every coefficient of `p`.
-pub(crate) fn add_small(p: &mut Poly<Coeff>, e: &[i64]) {
-    let moduli: Vec<Modulus> = p.basis().moduli().to_vec();
-    for (row, m) in p.rows_mut().zip(&moduli) {
-        let q = m.value();
-        for (x, &v) in row.iter_mut().zip(e) {
-            let r = (v as u64).wrapping_add(q & ((v >> 63) as u64));
-            *x = m.add(*x, r);
-        }
-    }
-}
-
-/// `c1` at Q = q_0 q_1 rescaled to q_0 (`(x - [x]_(q_1)) q_1^-1 mod q_0`, as
-/// [`Poly::rescale_last`]) and compressed in one pass; `None` unless Q has two moduli with
-/// `q_1 < q_0` and the compressor is for q_0 (the caller then takes the general path).
+/// `c1` at Q = q_0 q_1 (rows `low` mod q_0, `high` mod q_1, coefficient form) rescaled to q_0
+/// (`(x - [x]_(q_1)) q_1^-1 mod q_0`, as [`Poly::rescale_last`]), plus the small values `post`
+/// (if any) at q_0, and compressed, in one pass. Needs `q_1 < q_0`.
 pub(crate) fn rescale_compress(
-    p: &Poly<Coeff>,
-    inverses: &[Vec<u64>],
-    compressor: &crate::compress::Compressor,
-) -> Option<Vec<u64>> {
-    let (Some(low), Some(high), [m0, m1]) = (p.row(0), p.row(1), p.basis().moduli()) else {
-        return None;
-    };
-    let inv = *inverses.first()?.first()?;
-    if m1.value() >= m0.value() {
-        return None;
-    }
+    low: &[u64],
+    high: &[u64],
+    moduli: (&Modulus, &Modulus),
+    inv: u64,
+    post: Option<&[i64]>,
+    compressor: SingleCompressor,
+) -> Vec<u64> {
+    let (m0, m1) = moduli;
     let q0 = m0.value();
     let inv_shoup = m0.shoup(inv);
-    let rescaled: Vec<u64> = low
-        .iter()
-        .zip(high)
-        .map(|(&x0, &x1)| {
-            // |[x1]| < q_1 / 2 < q_0: its residue mod q_0 is c or c + q_0.
-            let c = m1.center(x1);
-            let r = (c as u64).wrapping_add(q0 & ((c >> 63) as u64));
-            m0.mul_shoup(m0.sub(x0, r), inv, inv_shoup)
-        })
-        .collect();
-    compressor.compress_row(&rescaled)
+    let rescale = |x0: u64, x1: u64| {
+        // |[x1]| < q_1 / 2 < q_0: its residue mod q_0 is c or c + q_0.
+        let c = m1.center(x1);
+        let r = (c as u64).wrapping_add(q0 & ((c >> 63) as u64));
+        m0.mul_shoup(m0.sub(x0, r), inv, inv_shoup)
+    };
+    match post {
+        Some(e) => low
+            .iter()
+            .zip(high)
+            .zip(e)
+            .map(|((&x0, &x1), &v)| {
+                let small = (v as u64).wrapping_add(q0 & ((v >> 63) as u64));
+                compressor.compress(m0.add(rescale(x0, x1), small))
+            })
+            .collect(),
+        None => low
+            .iter()
+            .zip(high)
+            .map(|(&x0, &x1)| compressor.compress(rescale(x0, x1)))
+            .collect(),
+    }
+}
+
+/// Adds `factor * e` (small signed e, |e| < q) to `row` mod q.
+pub(crate) fn add_scaled_small(m: &Modulus, row: &mut [u64], e: &[i64], factor: u64) {
+    let q = m.value();
+    let factor_shoup = m.shoup(factor);
+    for (x, &v) in row.iter_mut().zip(e) {
+        let r = (v as u64).wrapping_add(q & ((v >> 63) as u64));
+        let r = if factor == 1 {
+            r
+        } else {
+            m.mul_shoup(r, factor, factor_shoup)
+        };
+        *x = m.add(*x, r);
+    }
 }
 
 /// For each modulus to drop, from the last down to q_1: its inverse mod every lower modulus.
@@ -183,8 +164,10 @@ pub(crate) fn uniform_symmetric<R: CryptoRng + ?Sized>(bound: u128, rng: &mut R)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ckks::ring::Poly;
     use rand_chacha::ChaCha20Rng;
-    use rand_core::{RngCore, SeedableRng};
+    use rand_core::SeedableRng;
+    use std::sync::Arc;
 
     fn basis() -> Arc<RnsBasis> {
         let spec = ckks::params::ParamsSpec::with_prime_bits(12, &[50, 45], &[]).unwrap();
@@ -193,27 +176,6 @@ mod tests {
 
     fn random(basis: &Arc<RnsBasis>, rng: &mut ChaCha20Rng) -> Poly<ckks::ring::Ntt> {
         ckks::sampling::uniform_ntt(rng, basis).unwrap()
-    }
-
-    #[test]
-    fn small_polynomials_match_from_i64() {
-        let b = basis();
-        let mut rng = ChaCha20Rng::seed_from_u64(4);
-        let e: Vec<i64> = (0..b.n())
-            .map(|_| (rng.next_u32() % 43) as i64 - 21)
-            .collect();
-        assert_eq!(small_poly(&b, &e).unwrap(), Poly::from_i64(&b, &e).unwrap());
-        let t: Vec<i8> = (0..b.n()).map(|_| (rng.next_u32() % 3) as i8 - 1).collect();
-        let wide: Vec<i64> = t.iter().map(|&c| i64::from(c)).collect();
-        assert_eq!(
-            small_poly(&b, &t).unwrap(),
-            Poly::from_i64(&b, &wide).unwrap()
-        );
-        let mut p = Poly::from_i64(&b, &wide).unwrap();
-        add_small(&mut p, &e);
-        let sum: Vec<i64> = wide.iter().zip(&e).map(|(a, b)| a + b).collect();
-        assert_eq!(p, Poly::from_i64(&b, &sum).unwrap());
-        assert!(small_poly(&b, &e[1..]).is_err());
     }
 
     #[test]
@@ -239,9 +201,39 @@ mod tests {
         let p = random(&b, &mut rng).into_coeff();
         let q0 = RnsBasis::new(b.n(), &[b.moduli()[0].value()]).unwrap();
         let c = crate::compress::Compressor::new(&q0, 47).unwrap();
-        let want = c.compress(&p.rescale_last().unwrap()).unwrap();
-        let got = rescale_compress(&p, &rescale_inverses(&b).unwrap(), &c).unwrap();
-        assert_eq!(got, want);
+        let rescaled = p.rescale_last().unwrap();
+        let inv = rescale_inverses(&b).unwrap()[0][0];
+        let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
+        let (low, high) = (p.row(0).unwrap(), p.row(1).unwrap());
+        let got = rescale_compress(low, high, (m0, m1), inv, None, c.single().unwrap());
+        assert_eq!(got, c.compress(&rescaled).unwrap());
+        // With small values added after the rescale.
+        let e: Vec<i64> = (0..b.n()).map(|i| (i % 43) as i64 - 21).collect();
+        let m0v = b.moduli()[0];
+        let plus_rows: Vec<u64> = rescaled
+            .row(0)
+            .unwrap()
+            .iter()
+            .zip(&e)
+            .map(|(&x, &v)| m0v.add(x, m0v.reduce_i64(v)))
+            .collect();
+        let plus = Poly::from_rows(rescaled.basis(), plus_rows).unwrap();
+        let got = rescale_compress(low, high, (m0, m1), inv, Some(&e), c.single().unwrap());
+        assert_eq!(got, c.compress(&plus).unwrap());
+    }
+
+    #[test]
+    fn scaled_small_values_add_modulo_q() {
+        let m = Modulus::new(1_125_899_906_826_241).unwrap();
+        let e = [-21i64, -1, 0, 1, 21];
+        for factor in [1u64, 35_184_371_884_033 % m.value()] {
+            let mut row = vec![m.value() - 1; e.len()];
+            add_scaled_small(&m, &mut row, &e, factor);
+            for (x, &v) in row.iter().zip(&e) {
+                let want = m.add(m.value() - 1, m.mul(m.reduce_i64(v), factor));
+                assert_eq!(*x, want);
+            }
+        }
     }
 
     #[test]

@@ -1,46 +1,67 @@
 //! The brand's side: encode a catalog once, then score requests into responses.
 //!
 //! For each block of n/8 products (one result ciphertext), with `W` the block's weight
-//! polynomial and `(c0, a)` the client's ciphertext, all in NTT form at Q:
+//! polynomial, `(c0, a)` the client's ciphertext at Q and `pk = (pk0, a')` the client's public
+//! key at the key modulus `Q_k` (`PresetParams::key_basis`), `F = Q / Q_k`:
 //!
 //! ```text
-//! c0 * W + u * pk0    (u ternary, fresh per block)      -> inverse NTT -> + B + e0 (+ flood) at targets
-//! a  * W + u * a'                                        -> inverse NTT -> + e1
-//! rescale Q -> q_0 (round(x q_0 / Q), one prime dropped at a time)
-//! response: compress(c1') to t bits, c0' at the targets 8j + 7 only
+//! c1' = compress(rescale(a W + F (u a' + e1)))                    all n coefficients
+//! c0' = rescale(c0 W + B + F (u pk0 + e0) (+ flood))               at the targets 8j + 7 only
 //! ```
 //!
-//! The re-randomization `(u pk0 + e0, u a' + e1)` is a fresh encryption of zero under the
-//! client's public key, added at Q before the rescale so its noise shrinks by `Q / q_0` and the
-//! rescale rounds a re-randomized ciphertext (`docs/security.md`). It costs one forward NTT per
-//! modulus and two pointwise multiply-adds (SIMD on x86) accumulated onto the catalog products.
-//! [`ModelPrivacy::Off`] skips it and sends every coefficient: the plain response of a server
-//! without model privacy, for the tests and comparisons only.
+//! `(u pk0 + e0, u a' + e1)`, u ternary and fresh per block, is a fresh encryption of zero
+//! under the client's key: it makes `c1'` RLWE-random (`docs/security.md`). With the key at
+//! `q_0` (`exact`) it is added at the output modulus, after the switch (the rescale adds
+//! `F x` as `x` exactly): one forward NTT of u per block at one prime, and a key half the size
+//! of one at Q. With the key at Q (`compact`, `private-plus`) it is added before the rescale,
+//! where its noise shrinks by `Q / q_0` and the rescale rounds a re-randomized ciphertext (the
+//! flooding argument of `private-plus` needs that). Everything is accumulated in NTT form
+//! onto the catalog products, so the only inverse NTTs are those of `c1` (one per prime) and,
+//! for `c0`, the class inverse NTT that yields only the coefficients 8j + 7 (about a quarter
+//! of a full inverse). Catalogs of a few products skip even that: their targets are direct
+//! sums in coefficient form ([`TargetMethod`]).
+//! [`ModelPrivacy::Off`] skips the re-randomization and sends every coefficient: the plain
+//! response of a server without model privacy, for the tests and comparisons only.
 //!
 //! # Security
-//! The server sees no secret of the client; its own secrets (u, e0, e1, flooding, the weights)
-//! come from a ChaCha20 generator seeded by the operating system per request, which seeds one
-//! ChaCha12 generator per block (rand's `StdRng` algorithm), and are not logged.
+//! The server sees no secret of the client; its own secrets (u, e0, e1, flooding) come from a
+//! ChaCha20 generator seeded by the operating system per request, which seeds one AES-256-CTR
+//! generator per block ([`ckks::sampling::AesCtrRng`]; ChaCha12 on wasm32, which lacks AES
+//! instructions), and are not logged.
 
+mod encode;
 mod eval;
 mod kernels;
+mod prepare;
+mod targets;
 
 use std::sync::Arc;
 
-use ckks::keys::PublicKey;
-use ckks::ring::{Coeff, Ntt, Poly};
+use ckks::ring::ClassInverse;
 use ckks::sampling::{self, Seed};
-use rand_chacha::ChaCha12Rng;
 use rand_core::{CryptoRng, SeedableRng};
 
-use eval::{BlockOutput, Key, Request};
-use kernels::{reduce_integral_f64, rescale_inverses};
+use encode::Block;
+use eval::BlockOutput;
+use kernels::rescale_inverses;
+use prepare::Prepared;
 
 use crate::catalog::Catalog;
 use crate::compress::Compressor;
 use crate::error::{Error, Result};
 use crate::presets::PresetParams;
-use crate::protocol::{ResponseMode, ScoreRequest, ScoreResponse, message_preset, target_index};
+use crate::profile::FEATURE_COUNT;
+use crate::protocol::{ResponseMode, ScoreRequest, ScoreResponse, message_preset};
+
+/// The generator of a block's secrets.
+#[cfg(not(target_arch = "wasm32"))]
+type BlockRng = ckks::sampling::AesCtrRng;
+#[cfg(target_arch = "wasm32")]
+type BlockRng = rand_chacha::ChaCha12Rng;
+
+/// Catalogs of at most this many products get their `c0'` targets by direct sums in
+/// coefficient form; larger ones by the class inverse NTT (`docs/benchmarks.md`, "Scoring").
+pub const DIRECT_TARGETS_MAX_PRODUCTS: usize = 16;
 
 /// Whether responses are protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,14 +73,14 @@ pub enum ModelPrivacy {
     Off,
 }
 
-/// One result ciphertext's worth of products, encoded.
-struct Block {
-    /// `W(X) = sum_j sum_i round(Dw w_ji) X^(8j + 7 - i)` at Q, NTT form.
-    weights: Poly<Ntt>,
-    /// `round(Df Dw b_j) mod q_i`, modulus-major: `bias[i * products + j]`.
-    bias: Vec<u64>,
-    /// Products in this block.
-    products: usize,
+/// How the server computes the target coefficients of `c0'`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetMethod {
+    /// Direct sums in coefficient form: about `P (8P + n)` multiply-adds per prime for P
+    /// products; the cheapest for a few products.
+    Direct,
+    /// Products in NTT form and the inverse NTT of the target class only.
+    ClassInverse,
 }
 
 /// A catalog encoded for one preset: weight polynomials in NTT form, biases as residues.
@@ -68,10 +89,15 @@ pub struct EncodedCatalog {
     blocks: Vec<Block>,
     count: usize,
     fingerprint: u32,
+    target_method: TargetMethod,
     key_compressor: Compressor,
     output_compressor: Compressor,
     /// For each dropped modulus q_l (l = L..1): q_l^-1 mod q_i for i < l.
     rescale_inverses: Vec<Vec<u64>>,
+    /// `F = Q / Q_k mod q_r` for the key rows r < k.
+    key_factors: Vec<u64>,
+    /// The inverse NTT of the coefficients 8j + 7, per row of Q.
+    class_inverse: Vec<ClassInverse>,
 }
 
 impl core::fmt::Debug for EncodedCatalog {
@@ -80,6 +106,7 @@ impl core::fmt::Debug for EncodedCatalog {
             .field("preset", &self.params.preset())
             .field("products", &self.count)
             .field("blocks", &self.blocks.len())
+            .field("target_method", &self.target_method)
             .finish_non_exhaustive()
     }
 }
@@ -90,46 +117,60 @@ impl EncodedCatalog {
     /// # Errors
     /// A [`ckks::Error`] from the ring layer (none expected for a valid catalog).
     pub fn new(catalog: &Catalog, params: Arc<PresetParams>) -> Result<Self> {
+        let method = if catalog.len() <= DIRECT_TARGETS_MAX_PRODUCTS {
+            TargetMethod::Direct
+        } else {
+            TargetMethod::ClassInverse
+        };
+        Self::with_method(catalog, params, method)
+    }
+
+    /// As [`EncodedCatalog::new`] with a chosen [`TargetMethod`] (both give the same
+    /// distribution of responses; benchmarks and tests compare them).
+    ///
+    /// # Errors
+    /// As [`EncodedCatalog::new`].
+    pub fn with_method(
+        catalog: &Catalog,
+        params: Arc<PresetParams>,
+        target_method: TargetMethod,
+    ) -> Result<Self> {
         let basis = params.ckks().basis();
-        let n = params.n();
-        let per_block = params.products_per_ciphertext();
-        let k = params.df() * params.dw();
-        let mut blocks = Vec::with_capacity(catalog.len().div_ceil(per_block));
-        for chunk in catalog.products().chunks(per_block) {
-            let mut w = vec![0i64; n];
-            let mut bias_int = Vec::with_capacity(chunk.len());
-            for (j, product) in chunk.iter().enumerate() {
-                let model = product.model();
-                for (i, &wi) in model.weights().iter().enumerate() {
-                    // |Dw w| < 2^43: exact in i64.
-                    if let Some(slot) = w.get_mut(target_index(j) - i) {
-                        *slot = (params.dw() * wi).round() as i64;
-                    }
-                }
-                // |Df Dw b| <= Q/18 may exceed 2^127 (private-plus): kept as an integral f64.
-                bias_int.push((k * model.bias()).round());
-            }
-            let weights = Poly::from_i64(basis, &w)?.into_ntt();
-            let bias = basis
-                .moduli()
-                .iter()
-                .flat_map(|m| bias_int.iter().map(|&b| reduce_integral_f64(m, b)))
-                .collect();
-            blocks.push(Block {
-                weights,
-                bias,
-                products: chunk.len(),
-            });
-        }
-        let rescale_inverses = rescale_inverses(basis)?;
+        let blocks = catalog
+            .products()
+            .chunks(params.products_per_ciphertext())
+            .map(|chunk| Block::new(&params, chunk))
+            .collect::<Result<Vec<_>>>()?;
+        let key_rows = params.key_basis().len();
+        let key_factors = basis
+            .moduli()
+            .iter()
+            .take(key_rows)
+            .map(|m| {
+                basis
+                    .moduli()
+                    .iter()
+                    .skip(key_rows)
+                    .fold(1, |acc, q| m.mul(acc, m.reduce(q.value())))
+            })
+            .collect();
+        let class_inverse = (0..basis.len())
+            .map(|r| {
+                let plan = basis.plan(r).ok_or(ckks::Error::ParamsMismatch)?;
+                ClassInverse::new(plan, FEATURE_COUNT, FEATURE_COUNT - 1)
+            })
+            .collect::<core::result::Result<Vec<_>, _>>()?;
         Ok(Self {
-            key_compressor: Compressor::new(basis, params.compressed_bits())?,
+            key_compressor: Compressor::new(params.key_basis(), params.compressed_bits())?,
             output_compressor: Compressor::new(params.output_basis(), params.compressed_bits())?,
+            rescale_inverses: rescale_inverses(basis)?,
             params,
             blocks,
             count: catalog.len(),
             fingerprint: catalog.fingerprint(),
-            rescale_inverses,
+            target_method,
+            key_factors,
+            class_inverse,
         })
     }
 
@@ -153,45 +194,9 @@ impl EncodedCatalog {
         self.fingerprint
     }
 
-    /// The residues of `c0` at the targets plus the biases and `noise` (e0 and flooding),
-    /// modulus-major: `values[i * count + j]`.
-    fn gather(
-        &self,
-        c0: &Poly<Coeff>,
-        targets: &[usize],
-        block: &Block,
-        noise: Option<&[i128]>,
-    ) -> Result<Vec<u64>> {
-        let count = targets.len();
-        let mut values = Vec::with_capacity(count * c0.basis().len());
-        for ((row, m), bias) in c0
-            .rows()
-            .zip(c0.basis().moduli())
-            .zip(block.bias.chunks(count.max(1)))
-        {
-            for (j, (&k, &b)) in targets.iter().zip(bias).enumerate() {
-                let x = row.get(k).copied().ok_or(ckks::Error::IndexOutOfRange {
-                    index: k,
-                    n: row.len(),
-                })?;
-                let e = noise
-                    .and_then(|v| v.get(j))
-                    .map_or(0, |&e| m.reduce_i128(e));
-                values.push(m.add(m.add(x, b), e));
-            }
-        }
-        Ok(values)
-    }
-}
-
-/// Writes modulus-major target values back into `c0` (the open response keeps every coefficient).
-fn scatter(c0: &mut Poly<Coeff>, targets: &[usize], values: &[u64]) {
-    for (row, row_values) in c0.rows_mut().zip(values.chunks(targets.len().max(1))) {
-        for (&k, &v) in targets.iter().zip(row_values) {
-            if let Some(slot) = row.get_mut(k) {
-                *slot = v;
-            }
-        }
+    /// How the targets of `c0'` are computed for this catalog.
+    pub fn target_method(&self) -> TargetMethod {
+        self.target_method
     }
 }
 
@@ -224,42 +229,31 @@ pub fn score_with<R: CryptoRng + ?Sized>(
         });
     }
     let req = ScoreRequest::decode(params, request)?;
-    let basis = params.ckks().basis();
-    let a = sampling::uniform_ntt_from_seed(basis, &req.seed_c)?;
-    let key = match privacy {
-        ModelPrivacy::On => {
-            let p0 = catalog.key_compressor.decompress(&req.pk0)?.into_ntt();
-            let pk = PublicKey::new(req.seed_pk, p0);
-            Some(Key {
-                a: pk.a()?,
-                p0: pk.p0().clone(),
-            })
-        }
-        ModelPrivacy::Off => None,
-    };
-    let mode = match privacy {
-        ModelPrivacy::On => ResponseMode::Private,
-        ModelPrivacy::Off => ResponseMode::Open,
-    };
-    let ctx = Request {
-        catalog,
-        c0: &req.c0,
-        a: &a,
-        key: key.as_ref(),
-    };
+    let private = privacy == ModelPrivacy::On;
+    let prepared = Prepared::new(catalog, req, private)?;
     let seeds: Vec<Seed> = catalog
         .blocks
         .iter()
         .map(|_| sampling::fresh_seed(rng))
         .collect();
     let results = map_blocks(&catalog.blocks, &seeds, |block, seed| {
-        ctx.evaluate(block, &mut ChaCha12Rng::from_seed(*seed))
+        if private {
+            eval::private_block(catalog, &prepared, block, &mut BlockRng::from_seed(*seed))
+        } else {
+            eval::open_block(catalog, &prepared, block)
+        }
     })?;
     let n = params.n();
+    let mode = if private {
+        ResponseMode::Private
+    } else {
+        ResponseMode::Open
+    };
     let mut c1_out = Vec::with_capacity(n * catalog.blocks.len());
-    let mut c0_out = Vec::with_capacity(match mode {
-        ResponseMode::Private => catalog.count,
-        ResponseMode::Open => n * catalog.blocks.len(),
+    let mut c0_out = Vec::with_capacity(if private {
+        catalog.count
+    } else {
+        n * catalog.blocks.len()
     });
     for (c1, c0) in results {
         c1_out.extend(c1);

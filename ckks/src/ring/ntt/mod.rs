@@ -201,6 +201,29 @@ impl NttPlan {
         }
     }
 
+    /// Pointwise out[i] = a[i] * b[i] mod q, on the plan's kernel, without allocating.
+    /// Inputs and outputs in [0, q).
+    ///
+    /// # Panics
+    /// If a length differs from n (a caller bug: every `Poly` row has length n).
+    pub fn mul_into(&self, out: &mut [u64], a: &[u64], b: &[u64]) {
+        assert!(
+            out.len() == self.n && a.len() == self.n && b.len() == self.n,
+            "pointwise length"
+        );
+        match &self.kernel {
+            Kernel::Scalar(_) => {
+                out.copy_from_slice(a);
+                self.modulus.mul_slices(out, b);
+            }
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Kernel::Simd(plan) => {
+                out.fill(0);
+                plan.mul_accumulate(out, a, b);
+            }
+        }
+    }
+
     /// Pointwise acc[i] = acc[i] + a[i] * b[i] mod q, on the plan's kernel. Inputs and outputs
     /// in [0, q).
     ///
@@ -342,9 +365,12 @@ mod tests {
                 plan.mul_assign(&mut x, &b);
                 let mut y = acc.clone();
                 plan.mul_add_assign(&mut y, &a, &b);
+                let mut z = acc.clone();
+                plan.mul_into(&mut z, &a, &b);
                 for i in 0..n {
                     let p = u128::from(a[i]) * u128::from(b[i]);
                     prop_assert_eq!(u128::from(x[i]), p % u128::from(q));
+                    prop_assert_eq!(u128::from(z[i]), p % u128::from(q));
                     prop_assert_eq!(u128::from(y[i]), (p + u128::from(acc[i])) % u128::from(q));
                 }
             }

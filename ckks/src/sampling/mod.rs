@@ -27,6 +27,10 @@
 //! decisions depend only on discarded candidates. Secret samples and the random bytes behind them
 //! are returned in, and staged through, [`Zeroizing`] buffers.
 
+mod aes_rng;
+
+pub use aes_rng::{AesCtrRng, RNG_DOMAIN};
+
 use std::sync::Arc;
 
 use aes::cipher::{KeyIvInit, StreamCipher};
