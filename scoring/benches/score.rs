@@ -11,6 +11,11 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use scoring::{Catalog, ClientSession, EncodedCatalog, Preset, SkinProfile, score};
 
+/// The server binary's allocator (server/Cargo.toml), so server times match the server's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn server(c: &mut Criterion) {
     let mut group = c.benchmark_group("server");
     for preset in Preset::ALL {

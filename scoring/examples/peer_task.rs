@@ -17,6 +17,11 @@ use std::time::Instant;
 use scoring::protocol::ScoreRequest;
 use scoring::{Catalog, ClientSession, EncodedCatalog, Preset, SkinProfile, score};
 
+/// The server binary's allocator (server/Cargo.toml), so server times match the server's.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 struct Args {
     products: Vec<usize>,
     preset: Preset,

@@ -7,6 +7,12 @@ use server::cli::Cli;
 use server::{AppState, app, serve};
 use tracing_subscriber::EnvFilter;
 
+/// jemalloc: it keeps the memory of one request for the next instead of returning it to the
+/// kernel (server/Cargo.toml).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

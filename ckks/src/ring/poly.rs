@@ -89,6 +89,17 @@ impl<R> Zeroize for Poly<R> {
     }
 }
 
+/// Whether every value is below q (q < 2^63), branch-free: v < q exactly when v < 2^63 and
+/// v - q wraps (sets bit 63). AND and OR reductions of 64-bit subtractions vectorize even on
+/// baseline x86-64, where an unsigned 64-bit comparison does not; the offender is located
+/// only on error.
+fn all_below(values: &[u64], q: u64) -> bool {
+    let (below, high) = values.iter().fold((u64::MAX, 0u64), |(below, high), &v| {
+        (below & v.wrapping_sub(q), high | v)
+    });
+    (below >> 63) == 1 && (high >> 63) == 0
+}
+
 impl<R> Poly<R> {
     fn from_parts(basis: Arc<RnsBasis>, rows: Vec<u64>) -> Self {
         Self {
@@ -118,11 +129,9 @@ impl<R> Poly<R> {
             });
         }
         for (row, (values, m)) in rows.chunks_exact(basis.n()).zip(basis.moduli()).enumerate() {
-            // A branch-free maximum (vectorized); the offender is located only on error.
             let q = m.value();
-            let max = values.iter().copied().fold(0, u64::max);
-            if max >= q {
-                let value = values.iter().copied().find(|&v| v >= q).unwrap_or(max);
+            if !all_below(values, q) {
+                let value = values.iter().copied().find(|&v| v >= q).unwrap_or(q);
                 return Err(Error::ResidueOutOfRange {
                     row,
                     value,
@@ -632,6 +641,26 @@ mod tests {
 
     fn basis(moduli: &[u64]) -> Arc<RnsBasis> {
         RnsBasis::new(16, moduli).unwrap()
+    }
+
+    #[test]
+    fn range_check_catches_every_value_at_or_above_q() {
+        let q = Q59;
+        assert!(all_below(&[], q));
+        assert!(all_below(&[0, 1, q - 1], q));
+        for bad in [q, q + 1, 1 << 63, q + (1 << 63), u64::MAX] {
+            assert!(!all_below(&[0, bad, 1], q), "{bad}");
+            let mut rows = vec![0; 16];
+            rows[5] = bad;
+            assert_eq!(
+                Poly::<Coeff>::from_rows(&basis(&[q]), rows),
+                Err(Error::ResidueOutOfRange {
+                    row: 0,
+                    value: bad,
+                    modulus: q
+                })
+            );
+        }
     }
 
     /// round(x * target / source) = floor(x * target / source + 1/2), by quotient and remainder.
