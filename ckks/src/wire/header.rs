@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 pub const MAGIC: [u8; 4] = *b"BMHE";
 
 /// The only wire format version this code reads and writes.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// What an encoded object is. The byte values are part of the format: a value is never reused
 /// for another kind.
@@ -224,15 +224,18 @@ mod tests {
         );
 
         let mut bad_version = good.clone();
-        bad_version[4] = 2;
-        bad_version[9] = 0x7f;
-        assert_eq!(
-            Header::expect(&mut Reader::new(&bad_version), Kind::PublicKey, 9),
-            Err(Error::UnsupportedVersion {
-                expected: FORMAT_VERSION,
-                found: 2
-            })
-        );
+        // The previous version (1: the scoring request's c0 in NTT form) is refused too.
+        for old in [1, FORMAT_VERSION + 1] {
+            bad_version[4] = old;
+            bad_version[9] = 0x7f;
+            assert_eq!(
+                Header::expect(&mut Reader::new(&bad_version), Kind::PublicKey, 9),
+                Err(Error::UnsupportedVersion {
+                    expected: FORMAT_VERSION,
+                    found: old
+                })
+            );
+        }
 
         let mut wrong_kind = good.clone();
         wrong_kind[5] = 10;
