@@ -377,28 +377,6 @@ pub fn unpack_ternary(bytes: &[u8], n: usize) -> Result<Zeroizing<Vec<i8>>> {
 /// words, so every group starts on a word.
 const GROUP: usize = 64;
 
-/// [`unpack_row_grouped_width`] with the width known at compile time, so that every shift and
-/// word index of a group is a constant (about 2.5x faster than the variable-width loop).
-fn unpack_row_grouped_const<const B: usize>(bytes: &[u8], q: u64, out: &mut [u64]) -> u64 {
-    unpack_row_grouped_width(bytes, B, q, out)
-}
-
-/// Unpacks a row of a multiple of [`GROUP`] values of `b` bits (1..=64); the residue widths of
-/// the scoring presets and of compressed values take a constant-width path.
-fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
-    match b {
-        22 => unpack_row_grouped_const::<22>(bytes, q, out),
-        33 => unpack_row_grouped_const::<33>(bytes, q, out),
-        38 => unpack_row_grouped_const::<38>(bytes, q, out),
-        44 => unpack_row_grouped_const::<44>(bytes, q, out),
-        45 => unpack_row_grouped_const::<45>(bytes, q, out),
-        47 => unpack_row_grouped_const::<47>(bytes, q, out),
-        49 => unpack_row_grouped_const::<49>(bytes, q, out),
-        50 => unpack_row_grouped_const::<50>(bytes, q, out),
-        _ => unpack_row_grouped_width(bytes, b as usize, q, out),
-    }
-}
-
 /// Unpacks a row of a multiple of [`GROUP`] values of `b` bits from `bytes` (exactly
 /// `out.len() / 8 * b` bytes) into `out`. Returns a non-zero flag when a value is not below
 /// `q`.
@@ -410,9 +388,9 @@ fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
     clippy::indexing_slicing,
     reason = "word index (j * b) / 64 + 1 <= b <= 64 < 65 by construction"
 )]
-#[inline(always)]
-fn unpack_row_grouped_width(bytes: &[u8], width: usize, q: u64, out: &mut [u64]) -> u64 {
-    let mask = u64::MAX >> (64 - width);
+fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
+    let width = b as usize;
+    let mask = u64::MAX >> (u64::BITS - b);
     let mut bad = 0_u64;
     let mut words = [0_u64; GROUP + 1];
     for (group, values) in bytes
