@@ -187,23 +187,18 @@ impl ScoreResponse {
     /// [`Error::ProductCount`]; `ckks::Error::LengthMismatch` if the vectors do not have the
     /// lengths the mode and count give; errors of the packer for a value out of range.
     pub fn encode(&self, params: &PresetParams) -> Result<Vec<u8>> {
-        let len = Self::encoded_len(params, self.mode, self.count)?;
         let blocks = Self::blocks(params, self.count);
-        let n = params.n();
-        let (c1_modulus, c0_count) = shape(params, self.mode, self.count, blocks)?;
-        let count = u32::try_from(self.count).map_err(|_| Error::ProductCount {
-            found: self.count,
-            max: MAX_PRODUCTS,
-        })?;
-        let mut w = Writer::with_capacity(len);
-        Header::new(Kind::ScoreResponse, u32::from(params.preset().id())).write(&mut w);
-        w.u8(self.mode.to_byte());
-        w.u32(self.fingerprint);
-        w.u32(count);
-        let c1_values = n.checked_mul(blocks).ok_or(too_large(blocks))?;
-        bitpack::pack_rows(&mut w, &self.c1, c1_values, &[c1_modulus])?;
-        bitpack::pack_rows(&mut w, &self.c0, c0_count, &[params.output_modulus()])?;
-        Ok(w.into_bytes())
+        let (c1_modulus, _) = shape(params, self.mode, self.count, blocks)?;
+        let c1_values = params.n().checked_mul(blocks).ok_or(too_large(blocks))?;
+        let mut c1 =
+            Writer::with_capacity(packed_c1_len(params, self.mode)?.saturating_mul(blocks));
+        bitpack::pack_rows(&mut c1, &self.c1, c1_values, &[c1_modulus])?;
+        encode_response(
+            params,
+            (self.mode, self.fingerprint, self.count),
+            &[c1.into_bytes()],
+            &self.c0,
+        )
     }
 
     /// Decodes and checks a response for `params`.
@@ -236,6 +231,69 @@ impl ScoreResponse {
             c0,
         })
     }
+}
+
+/// The bytes of one block's `c1'` (n values) packed for `mode`: what [`encode_response`] takes.
+///
+/// # Errors
+/// Errors of the packer for a value out of range.
+pub(crate) fn pack_c1_block(
+    params: &PresetParams,
+    mode: ResponseMode,
+    c1: &[u64],
+) -> Result<Vec<u8>> {
+    let (c1_modulus, _) = shape(params, mode, 1, 1)?;
+    let mut w = Writer::with_capacity(packed_c1_len(params, mode)?);
+    bitpack::pack_rows(&mut w, c1, params.n(), &[c1_modulus])?;
+    Ok(w.into_bytes())
+}
+
+/// Packed length of one block's `c1'` (n values: whole bytes, since n is a multiple of 8).
+fn packed_c1_len(params: &PresetParams, mode: ResponseMode) -> Result<usize> {
+    let (c1_modulus, _) = shape(params, mode, 1, 1)?;
+    Ok(bitpack::packed_len(params.n(), &[c1_modulus])?)
+}
+
+/// A response from its fields (`mode`, fingerprint, count), the packed `c1'` bytes (every
+/// block's n values in order, in one or more pieces) and the `c0'` values.
+///
+/// # Errors
+/// [`Error::ProductCount`]; `ckks::Error::LengthMismatch` if the `c1'` bytes or the `c0'` values
+/// do not have the lengths the mode and count give; errors of the packer for a value out of
+/// range.
+pub(crate) fn encode_response(
+    params: &PresetParams,
+    (mode, fingerprint, count): (ResponseMode, u32, usize),
+    c1_packed: &[Vec<u8>],
+    c0: &[u64],
+) -> Result<Vec<u8>> {
+    let len = ScoreResponse::encoded_len(params, mode, count)?;
+    let blocks = ScoreResponse::blocks(params, count);
+    let (c1_len, _) = body_lens(params, mode, count)?;
+    let (_, c0_count) = shape(params, mode, count, blocks)?;
+    let found: usize = c1_packed.iter().map(Vec::len).sum();
+    if found != c1_len {
+        return Err(ckks::Error::LengthMismatch {
+            what: "packed response c1",
+            expected: c1_len,
+            found,
+        }
+        .into());
+    }
+    let count_u32 = u32::try_from(count).map_err(|_| Error::ProductCount {
+        found: count,
+        max: MAX_PRODUCTS,
+    })?;
+    let mut w = Writer::with_capacity(len);
+    Header::new(Kind::ScoreResponse, u32::from(params.preset().id())).write(&mut w);
+    w.u8(mode.to_byte());
+    w.u32(fingerprint);
+    w.u32(count_u32);
+    for piece in c1_packed {
+        w.bytes(piece);
+    }
+    bitpack::pack_rows(&mut w, c0, c0_count, &[params.output_modulus()])?;
+    Ok(w.into_bytes())
 }
 
 fn moduli(params: &PresetParams) -> Vec<u64> {

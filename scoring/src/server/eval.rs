@@ -21,10 +21,11 @@ use super::prepare::{Key, Prepared};
 use super::targets::{TernaryMasks, sparse_product_at, ternary_product_at};
 use super::{EncodedCatalog, TargetMethod};
 use crate::error::Result;
-use crate::protocol::target_index;
+use crate::protocol::{ResponseMode, pack_c1_block, target_index};
 
-/// The response values of one block: `c1'` (n values) and `c0'` (targets, or all n values).
-pub(super) type BlockOutput = (Vec<u64>, Vec<u64>);
+/// The response parts of one block: `c1'` packed (n values) and `c0'` (targets, or all n
+/// values).
+pub(super) type BlockOutput = (Vec<u8>, Vec<u64>);
 
 fn missing() -> crate::Error {
     ckks::Error::ParamsMismatch.into()
@@ -120,7 +121,7 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
         }
     }
     let c0 = rescale_values(basis, &catalog.rescale_inverses, &values, products);
-    Ok((c1, c0))
+    Ok((pack_c1_block(params, ResponseMode::Private, &c1)?, c0))
 }
 
 /// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, and compresses them.
@@ -255,7 +256,8 @@ pub(super) fn open_block(
         debug_assert_eq!(row.len(), n);
     }
     let c0 = rescale_to_output(c0)?;
-    Ok((c1.as_slice().to_vec(), c0.as_slice().to_vec()))
+    let c1 = pack_c1_block(catalog.params(), ResponseMode::Open, c1.as_slice())?;
+    Ok((c1, c0.into_rows()))
 }
 
 /// Rescales a coefficient-form polynomial from Q down to its first modulus.

@@ -51,7 +51,7 @@ use crate::compress::Compressor;
 use crate::error::{Error, Result};
 use crate::presets::PresetParams;
 use crate::profile::FEATURE_COUNT;
-use crate::protocol::{ResponseMode, ScoreRequest, ScoreResponse, message_preset};
+use crate::protocol::{ResponseMode, ScoreRequest, encode_response, message_preset};
 
 /// The generator of a block's secrets.
 #[cfg(not(target_arch = "wasm32"))]
@@ -243,30 +243,14 @@ pub fn score_with<R: CryptoRng + ?Sized>(
             eval::open_block(catalog, &prepared, block)
         }
     })?;
-    let n = params.n();
     let mode = if private {
         ResponseMode::Private
     } else {
         ResponseMode::Open
     };
-    let mut c1_out = Vec::with_capacity(n * catalog.blocks.len());
-    let mut c0_out = Vec::with_capacity(if private {
-        catalog.count
-    } else {
-        n * catalog.blocks.len()
-    });
-    for (c1, c0) in results {
-        c1_out.extend(c1);
-        c0_out.extend(c0);
-    }
-    ScoreResponse {
-        mode,
-        fingerprint: catalog.fingerprint,
-        count: catalog.count,
-        c1: c1_out,
-        c0: c0_out,
-    }
-    .encode(params)
+    let (c1, c0): (Vec<Vec<u8>>, Vec<Vec<u64>>) = results.into_iter().unzip();
+    let c0: Vec<u64> = c0.concat();
+    encode_response(params, (mode, catalog.fingerprint, catalog.count), &c1, &c0)
 }
 
 /// Evaluates every block, in parallel when the `parallel` feature is on (not on wasm32) and
