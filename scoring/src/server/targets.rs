@@ -78,27 +78,29 @@ pub(super) fn ternary_product_at(
         let (high_p, low_p) = p_rev.split_at(n - split);
         // sum_{m <= t} u_m p_(t-m) = <u[..=t], rev[n-1-t..]>; sum_{m > t} u_m p_(n+t-m) =
         // <u[t+1..], rev[..n-1-t]>.
-        let low = m.sub(
-            masked_sum(low_plus, low_p, chunk, m),
-            masked_sum(low_minus, low_p, chunk, m),
-        );
-        let high = m.sub(
-            masked_sum(high_plus, high_p, chunk, m),
-            masked_sum(high_minus, high_p, chunk, m),
-        );
+        let low = signed_sum(low_plus, low_minus, low_p, chunk, m);
+        let high = signed_sum(high_plus, high_minus, high_p, chunk, m);
         out.push(m.sub(low, high));
     }
 }
 
-/// `sum_i (x_i & mask_i) mod q` for x < q, in u64 partial sums of `chunk` terms.
-fn masked_sum(mask: &[u64], x: &[u64], chunk: usize, m: &Modulus) -> u64 {
+/// `sum_i (x_i & plus_i) - sum_i (x_i & minus_i) mod q` for x < q, one pass over x, in u64
+/// partial sums of `chunk` terms.
+fn signed_sum(plus: &[u64], minus: &[u64], x: &[u64], chunk: usize, m: &Modulus) -> u64 {
     let mut total = 0u64;
-    for (ms, xs) in mask.chunks(chunk).zip(x.chunks(chunk)) {
-        let partial = ms
+    for ((ps, ms), xs) in plus
+        .chunks(chunk)
+        .zip(minus.chunks(chunk))
+        .zip(x.chunks(chunk))
+    {
+        let (p, n) = ps
             .iter()
+            .zip(ms)
             .zip(xs)
-            .fold(0u64, |acc, (&k, &v)| acc.wrapping_add(k & v));
-        total = m.add(total, m.reduce(partial));
+            .fold((0u64, 0u64), |(p, n), ((&kp, &km), &v)| {
+                (p.wrapping_add(kp & v), n.wrapping_add(km & v))
+            });
+        total = m.add(total, m.sub(m.reduce(p), m.reduce(n)));
     }
     total
 }
