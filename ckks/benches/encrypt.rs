@@ -1,6 +1,8 @@
 //! Criterion benchmarks of seed expansion, key generation and encryption at production sizes:
 //! n = 4096 with two 42-bit primes and n = 8192 with primes of 49, 44 and 44 bits, the public
-//! key at the first prime (the scoring protocol's output modulus).
+//! key at the first prime (the scoring protocol's output modulus); seed expansion also over the
+//! `exact` preset's basis (n = 4096, primes of 50 and 45 bits), and the error sampler with the
+//! server's AES-256-CTR generator and with ChaCha12.
 //!
 //! Run: `cargo bench -p ckks --bench encrypt`
 
@@ -87,8 +89,22 @@ fn profile(params: &Arc<Params>) -> Option<Plaintext> {
     Plaintext::from_i128(params.basis(), &coeffs, scale).ok()
 }
 
+/// The `exact` preset's basis (n = 4096, primes of 50 and 45 bits) and its first prime alone.
+fn exact_bases() -> Option<(Arc<RnsBasis>, Arc<RnsBasis>)> {
+    let params = Params::new(ParamsSpec::with_prime_bits(12, &[50, 45], &[]).ok()?).ok()?;
+    Some((params.basis().clone(), params.basis_at(0).ok()?))
+}
+
 fn seed_expansion(c: &mut Criterion) {
     let mut group = c.benchmark_group("expand_a");
+    if let Some((basis, first)) = exact_bases() {
+        group.bench_function(BenchmarkId::new("ciphertext_basis", "exact_n4096"), |b| {
+            b.iter(|| sampling::uniform_ntt_from_seed(&basis, black_box(&[3; 32])));
+        });
+        group.bench_function(BenchmarkId::new("output_prime", "exact_n4096"), |b| {
+            b.iter(|| sampling::uniform_ntt_from_seed(&first, black_box(&[3; 32])));
+        });
+    }
     for (label, params, out) in production() {
         group.bench_function(BenchmarkId::new("ciphertext_basis", label), |b| {
             b.iter(|| sampling::uniform_ntt_from_seed(params.basis(), black_box(&[3; 32])));
@@ -111,6 +127,20 @@ fn samplers(c: &mut Criterion) {
             b.iter(|| sampling::error(&mut rng, black_box(n), 3.2));
         });
     }
+    group.finish();
+}
+
+/// `error(rng, 4096, 3.2)` (CBD(21)) with the server's AES-256-CTR generator and with ChaCha12.
+fn error_sampler(c: &mut Criterion) {
+    let mut group = c.benchmark_group("error_sampler");
+    let mut aes = sampling::AesCtrRng::from_seed([4; 32]);
+    group.bench_function(BenchmarkId::new("aes256_ctr", 4096), |b| {
+        b.iter(|| sampling::error(&mut aes, black_box(4096), 3.2));
+    });
+    let mut chacha = ChaCha12Rng::from_seed([4; 32]);
+    group.bench_function(BenchmarkId::new("chacha12", 4096), |b| {
+        b.iter(|| sampling::error(&mut chacha, black_box(4096), 3.2));
+    });
     group.finish();
 }
 
@@ -144,5 +174,12 @@ fn keys_and_encryption(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, prg, seed_expansion, samplers, keys_and_encryption);
+criterion_group!(
+    benches,
+    prg,
+    seed_expansion,
+    samplers,
+    error_sampler,
+    keys_and_encryption
+);
 criterion_main!(benches);

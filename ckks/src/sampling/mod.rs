@@ -9,7 +9,8 @@
 //!   binomial of the same variance is as good as the rounded Gaussian, and the lattice estimates
 //!   behind the HomomorphicEncryption.org table depend on the standard deviation only, which is
 //!   rounded up here. Unlike a table (CDT) sampler it needs no floating point, no table and no
-//!   comparison: two population counts per sample, constant time by construction.
+//!   comparison: a sample is popcount(z) - k for 2k fresh random bits z (one population count,
+//!   three samples per 16 random bytes at k = 21), constant time by construction.
 //! - Uniform a mod q_i: rejection sampling on ceil(log2 q_i)-bit candidates (no modular bias).
 //!   `a` is sampled directly in NTT form: the NTT is a bijection of (Z_q)^n, so uniform values
 //!   are uniform in either form. [`uniform_ntt_from_seed`] is part of the protocol: the exact
@@ -24,8 +25,8 @@
 //! Secrets come from [`ChaCha20Rng`] seeded by the operating system or the browser
 //! ([`os_rng`]); samplers take the caller's `&mut` [`CryptoRng`] so tests can fix a seed. The
 //! ternary and binomial samplers have no secret-dependent branches or memory accesses; rejection
-//! decisions depend only on discarded candidates. Secret samples and the random bytes behind them
-//! are returned in, and staged through, [`Zeroizing`] buffers.
+//! decisions depend only on discarded candidates. Secret samples are returned in [`Zeroizing`]
+//! buffers, and the random bytes behind them are wiped after use.
 
 mod aes_rng;
 
@@ -36,7 +37,7 @@ use std::sync::Arc;
 use aes::cipher::{KeyIvInit, StreamCipher};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, SeedableRng};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::ring::{Modulus, Ntt, Poly, RnsBasis};
 use crate::{Error, Result};
@@ -50,21 +51,25 @@ pub const SEED_BYTES: usize = 32;
 /// Largest centered-binomial parameter k, for sigma = [`crate::params::MAX_SIGMA`] = 16.
 pub const MAX_BINOMIAL_K: u32 = 512;
 
-/// Largest k drawn from one 64-bit word; a larger k is a sum of draws (CBD(a) + CBD(b) =
-/// CBD(a + b) for independent draws).
+/// Largest k drawn from one population count of at most 64 bits; a larger k is a sum of draws
+/// (CBD(a) + CBD(b) = CBD(a + b) for independent draws).
 const WORD_BINOMIAL_K: u32 = 32;
 
 /// Domain-separation tag in the first four bytes of every AES-CTR counter block of the
 /// expansion of the public polynomial `a`.
 pub const EXPANSION_DOMAIN_A: [u8; 4] = *b"BM-a";
 
-/// Candidates drawn per PRG call when filling a row (the chunk size does not change the output:
-/// the stream is consumed in order and what follows the n-th accepted value is discarded).
+/// Most candidates drawn per PRG call when filling a row; a call draws no more groups than the
+/// missing values need if none is rejected. The chunk size does not change the output: the
+/// stream is consumed in order and what follows the n-th accepted value is discarded.
 const CANDIDATES_PER_CHUNK: usize = 512;
+
+/// Candidates read together when filling a row (16 W bytes of stream for W-byte candidates).
+const GROUP: usize = 16;
 
 /// AES-256 in counter mode with a 64-bit big-endian block counter in the last 8 bytes of the
 /// counter block (NIST SP 800-38A).
-type Aes256Ctr = ctr::Ctr64BE<aes::Aes256>;
+type Aes256Ctr = ctr::Ctr64BE<aes::Aes256Enc>;
 
 /// A ChaCha20 generator seeded with 32 bytes of operating-system (or, on wasm32, browser
 /// `crypto.getRandomValues`) entropy.
@@ -117,6 +122,17 @@ pub fn ternary<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Zeroizing<Vec<i8
     out
 }
 
+/// A buffer of secret random bytes, wiped on drop in one bulk zeroization of its contents
+/// (`Zeroizing<Vec<u8>>` wipes element by element). Its length never changes, so no copy is
+/// left behind by a reallocation.
+struct WipedBytes(Vec<u8>);
+
+impl Drop for WipedBytes {
+    fn drop(&mut self) {
+        self.0.as_mut_slice().zeroize();
+    }
+}
+
 /// The centered-binomial parameter k = ceil(2 sigma^2) for a target standard deviation sigma.
 ///
 /// # Errors
@@ -154,14 +170,26 @@ pub fn error_bound(sigma: f64) -> Result<u64> {
 /// n error coefficients from CBD(k), k = [`binomial_k`]`(sigma)`: for sigma = 3.2, values in
 /// [-21, 21] with standard deviation 3.24.
 ///
-/// Each sample reads ceil(2k / 8) little-endian random bytes x and returns
-/// popcount(x mod 2^k) - popcount((x >> k) mod 2^k).
+/// Each sample is popcount(z) - k for 2k fresh random bits z. Splitting z into halves x and y,
+/// popcount(x) - popcount(y) = popcount(x) + popcount(NOT y) - k, and NOT y is as uniform as y:
+/// this is CBD(k) = sum_{j<k} (b_j - b'_j) exactly (Binomial(2k, 1/2) - k).
+///
+/// Bit layout, for k <= 32: the random bytes are read as pairs (a, b) of little-endian 64-bit
+/// words. With p = floor(32 / k) and r = 64 - 2kp, a pair gives p samples from each word (bits
+/// 2ki .. 2ki + 2k - 1, i < p) and, when r >= k, one more from the top r bits of a joined with
+/// the top r bits of b (a >> 2kp | (b >> 2kp) << r, low 2k bits): floor(64 / k) samples per
+/// 16 bytes, 3 at k = 21 (5.33 bytes per sample). Up to 256 pairs are drawn at a time, all words
+/// a first, then all words b; samples leave a draw slot by slot (i = 0 of every a, of every b,
+/// i = 1, ..., the joined samples last). A larger k adds independent draws of CBD(32) and one
+/// of CBD(k mod 32).
 ///
 /// # Errors
 /// As [`binomial_k`].
 ///
 /// # Security
-/// Constant time: masks and population counts only. Output and random bytes are zeroized.
+/// Constant time: shifts, masks and population counts only (branch-free bit arithmetic where
+/// the target lacks a population-count instruction). The output is zeroized on drop and the
+/// random bytes after use.
 pub fn error<R: CryptoRng + ?Sized>(
     rng: &mut R,
     n: usize,
@@ -172,7 +200,7 @@ pub fn error<R: CryptoRng + ?Sized>(
 }
 
 /// n samples of CBD(k) for 1 <= k <= [`MAX_BINOMIAL_K`] (k is clamped into that range): one
-/// word per sample up to k = 32, else the sum of CBD(32) draws and one CBD(k mod 32) draw.
+/// draw up to k = 32, else the sum of CBD(32) draws and one CBD(k mod 32) draw.
 fn centered_binomial<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Zeroizing<Vec<i64>> {
     let k = k.clamp(1, MAX_BINOMIAL_K);
     if k <= WORD_BINOMIAL_K {
@@ -191,51 +219,54 @@ fn centered_binomial<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Ze
     out
 }
 
-/// n samples of CBD(k) for 1 <= k <= 32, one little-endian word of ceil(2k / 8) bytes each.
+/// n samples of CBD(k) for 1 <= k <= 32 (k is clamped into that range), each the population
+/// count of 2k fresh random bits minus k, floor(64 / k) per 16 random bytes in the layout
+/// described at [`error`].
 fn centered_binomial_word<R: CryptoRng + ?Sized>(
     rng: &mut R,
     n: usize,
     k: u32,
 ) -> Zeroizing<Vec<i64>> {
-    const SAMPLES_PER_CHUNK: usize = 256;
+    const PAIRS_PER_CHUNK: usize = 256;
     let k = k.clamp(1, WORD_BINOMIAL_K);
-    let width = (2 * k).div_ceil(8) as usize;
-    let mask = u64::MAX >> (u64::BITS - k);
-    let mut out = Zeroizing::new(Vec::with_capacity(n));
-    // 8 bytes of slack so every sample reads a whole little-endian word; the bytes beyond its
-    // width are masked off.
-    let mut bytes = Zeroizing::new(vec![0u8; width * SAMPLES_PER_CHUNK + 8]);
+    let width = 2 * k;
+    let mask = u64::MAX >> (u64::BITS - width);
+    let per_word = u64::BITS / width;
+    let shift_rest = width * per_word;
+    let rest = u64::BITS - shift_rest;
+    // The bits left over in both words of a pair make one more sample when 2 rest >= 2k.
+    let extra = rest >= k;
+    let per_pair = 2 * per_word as usize + usize::from(extra);
+    let offset = i64::from(k);
+    let sample = move |bits: u64| i64::from((bits & mask).count_ones()) - offset;
+    // The last chunk may give up to per_pair - 1 samples too many: reserved here so the
+    // buffer never reallocates (a reallocation would leave samples in the freed block).
+    let mut out = Zeroizing::new(Vec::with_capacity(n + per_pair));
+    let max_pairs = n.div_ceil(per_pair).min(PAIRS_PER_CHUNK);
+    let mut bytes = WipedBytes(vec![0u8; 16 * max_pairs]);
     while out.len() < n {
-        let take = (n - out.len()).min(SAMPLES_PER_CHUNK);
-        if let Some(fill) = bytes.get_mut(..width * take) {
-            rng.fill_bytes(fill);
+        let pairs = (n - out.len()).div_ceil(per_pair).min(PAIRS_PER_CHUNK);
+        let Some(chunk) = bytes.0.get_mut(..16 * pairs) else {
+            break;
+        };
+        rng.fill_bytes(chunk);
+        let (lo, hi) = chunk.as_chunks::<8>().0.split_at(pairs);
+        for i in 0..per_word {
+            let shift = width * i;
+            for half in [lo, hi] {
+                out.extend(half.iter().map(|w| sample(u64::from_le_bytes(*w) >> shift)));
+            }
         }
-        out.extend((0..take).map(|j| {
-            let offset = j * width;
-            let word = bytes
-                .get(offset..offset + 8)
-                .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                .unwrap_or_default();
-            let x = u64::from_le_bytes(word);
-            binomial_difference(x & mask, (x >> k) & mask)
-        }));
+        if extra {
+            out.extend(lo.iter().zip(hi).map(|(a, b)| {
+                let a = u64::from_le_bytes(*a) >> shift_rest;
+                let b = u64::from_le_bytes(*b) >> shift_rest;
+                sample(a | (b << rest))
+            }));
+        }
     }
+    out.truncate(n);
     out
-}
-
-/// popcount(a) - popcount(b) for a, b < 2^32, both counted at once in the two 32-bit lanes of
-/// one word (SWAR: no table, no branch, and no reliance on a POPCNT instruction the target may
-/// lack).
-#[inline(always)]
-fn binomial_difference(a: u64, b: u64) -> i64 {
-    let mut v = a | (b << 32);
-    v -= (v >> 1) & 0x5555_5555_5555_5555;
-    v = (v & 0x3333_3333_3333_3333) + ((v >> 2) & 0x3333_3333_3333_3333);
-    v = (v + (v >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-    // Byte 0 becomes the sum of bytes 0..3, byte 4 the sum of bytes 4..7 (each at most 32).
-    v += v >> 8;
-    v += v >> 16;
-    (v & 0x3f) as i64 - ((v >> 32) & 0x3f) as i64
 }
 
 /// Fills `row` with values uniform in [0, q) by rejection: each candidate is the next
@@ -257,32 +288,65 @@ fn fill_uniform_row(fill: impl FnMut(&mut [u8]), modulus: &Modulus, row: &mut [u
     }
 }
 
-/// [`fill_uniform_row`] for candidates of `W` bytes. Every candidate is written at the next free
-/// position, which advances only when the candidate is accepted (no branch on acceptance).
+/// [`fill_uniform_row`] for candidates of `W` bytes, read in groups of [`GROUP`] candidates
+/// (16 W bytes of stream). A group is first stored whole at the next free positions and kept
+/// if none of its candidates is rejected (for the moduli in use, just below a power of two,
+/// almost always); otherwise, and at the end of the row, every candidate is written at the next
+/// free position, which advances only when the candidate is accepted. No branch depends on the
+/// value of an accepted candidate.
 fn fill_row_width<const W: usize>(
     mut fill: impl FnMut(&mut [u8]),
     mask: u64,
     q: u64,
     row: &mut [u64],
 ) {
+    let group_bytes = GROUP * W;
     // 8 bytes of slack so every candidate is one little-endian word load (masked to W bytes).
     let mut bytes = vec![0u8; W * CANDIDATES_PER_CHUNK + 8];
     let mut filled = 0usize;
     while filled < row.len() {
-        if let Some(stream) = bytes.get_mut(..W * CANDIDATES_PER_CHUNK) {
+        // Only as many groups as the missing values need when none is rejected: the stream is
+        // consumed in order, so the chunk size changes the work, not the output.
+        let groups = (row.len() - filled)
+            .div_ceil(GROUP)
+            .min(CANDIDATES_PER_CHUNK / GROUP);
+        let len = groups * group_bytes;
+        if let Some(stream) = bytes.get_mut(..len) {
             fill(stream);
         }
-        for offset in (0..W * CANDIDATES_PER_CHUNK).step_by(W) {
-            let word = bytes
-                .get(offset..offset + 8)
-                .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                .unwrap_or_default();
-            let v = u64::from_le_bytes(word) & mask;
-            match row.get_mut(filled) {
-                Some(slot) => *slot = v,
-                None => break,
+        for start in (0..len).step_by(group_bytes) {
+            let Some(group) = bytes.get(start..start + group_bytes + 8) else {
+                break;
+            };
+            let candidate = |t: usize| {
+                let word = group
+                    .get(t * W..)
+                    .and_then(|w| w.first_chunk::<8>())
+                    .copied()
+                    .unwrap_or_default();
+                u64::from_le_bytes(word) & mask
+            };
+            // Optimistic: store the whole group, keep it if every candidate is below q
+            // (v < q < 2^62 exactly when v - q wraps around, setting bit 63).
+            if let Some(dst) = row.get_mut(filled..filled + GROUP) {
+                let mut below = u64::MAX;
+                for (t, slot) in dst.iter_mut().enumerate() {
+                    let v = candidate(t);
+                    *slot = v;
+                    below &= v.wrapping_sub(q);
+                }
+                if below >> 63 == 1 {
+                    filled += GROUP;
+                    continue;
+                }
             }
-            filled += usize::from(v < q);
+            for v in (0..GROUP).map(candidate) {
+                match row.get_mut(filled) {
+                    Some(slot) => *slot = v,
+                    None => break,
+                }
+                filled += usize::from(v < q);
+            }
         }
     }
 }
@@ -309,42 +373,55 @@ fn expansion_stream(seed: &Seed, limb: u32) -> Aes256Ctr {
 /// the first rows of a larger one. Specified in `docs/wire-format.md`, "Seed expansion".
 ///
 /// # Errors
-/// None in practice: the values are below their moduli by construction (the `Result` is
-/// [`Poly::from_rows`]'s).
+/// None: every kept value is below its modulus by construction, and the rows are written in
+/// place, so no check of the finished polynomial is needed.
 pub fn uniform_ntt_from_seed(basis: &Arc<RnsBasis>, seed: &Seed) -> Result<Poly<Ntt>> {
-    let n = basis.n();
-    let mut rows = vec![0u64; basis.len() * n];
-    for (limb, (row, modulus)) in rows.chunks_exact_mut(n).zip(basis.moduli()).enumerate() {
-        let mut stream = expansion_stream(seed, limb as u32);
-        fill_uniform_row(
-            |buf| {
+    let mut a = Poly::zero(basis);
+    for (limb, (row, modulus)) in a.rows_mut().zip(basis.moduli()).enumerate() {
+        expand_row(seed, limb as u32, modulus, row);
+    }
+    Ok(a)
+}
+
+/// Row `limb` of the expansion of `seed` modulo `modulus`: [`fill_uniform_row`] over
+/// [`expansion_stream`].
+fn expand_row(seed: &Seed, limb: u32, modulus: &Modulus, row: &mut [u64]) {
+    // The largest chunk `fill_row_width` asks for: 8-byte candidates.
+    static ZEROS: [u8; 8 * CANDIDATES_PER_CHUNK] = [0; 8 * CANDIDATES_PER_CHUNK];
+    let mut stream = expansion_stream(seed, limb);
+    fill_uniform_row(
+        |buf| {
+            // The keystream XORed onto zeros, written straight into `buf`.
+            let written = ZEROS
+                .get(..buf.len())
+                .is_some_and(|zeros| stream.apply_keystream_b2b(zeros, buf).is_ok());
+            if !written {
                 buf.fill(0);
                 stream.apply_keystream(buf);
-            },
-            modulus,
-            row,
-        );
-    }
-    Poly::from_rows(basis, rows)
+            }
+        },
+        modulus,
+        row,
+    );
 }
 
 /// A uniform polynomial over `basis` in NTT form drawn from `rng` (same rejection rule as
 /// [`uniform_ntt_from_seed`]).
 ///
 /// # Errors
-/// None in practice (see [`uniform_ntt_from_seed`]).
+/// None (see [`uniform_ntt_from_seed`]).
 pub fn uniform_ntt<R: CryptoRng + ?Sized>(rng: &mut R, basis: &Arc<RnsBasis>) -> Result<Poly<Ntt>> {
-    let n = basis.n();
-    let mut rows = vec![0u64; basis.len() * n];
-    for (row, modulus) in rows.chunks_exact_mut(n).zip(basis.moduli()) {
+    let mut a = Poly::zero(basis);
+    for (row, modulus) in a.rows_mut().zip(basis.moduli()) {
         fill_uniform_row(|buf| rng.fill_bytes(buf), modulus, row);
     }
-    Poly::from_rows(basis, rows)
+    Ok(a)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::{Params, ParamsSpec};
     use aes::cipher::{BlockEncrypt, KeyInit};
     use rand_core::RngCore;
 
@@ -431,18 +508,135 @@ mod tests {
         );
     }
 
-    #[test]
-    fn binomial_difference_matches_population_counts() {
-        let mut rng = test_rng(9);
-        for k in [1u32, 5, 21, 31, 32] {
-            let mask = u64::MAX >> (64 - k);
-            for _ in 0..2000 {
-                let (a, b) = (rng.next_u64() & mask, rng.next_u64() & mask);
-                let want = i64::from(a.count_ones()) - i64::from(b.count_ones());
-                assert_eq!(binomial_difference(a, b), want, "k = {k}");
+    /// A generator repeating a fixed 16-byte pattern: drives the sampler's bit layout in tests.
+    struct PatternRng([u8; 16], usize);
+
+    impl RngCore for PatternRng {
+        fn next_u32(&mut self) -> u32 {
+            let mut b = [0u8; 4];
+            self.fill_bytes(&mut b);
+            u32::from_le_bytes(b)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            let mut b = [0u8; 8];
+            self.fill_bytes(&mut b);
+            u64::from_le_bytes(b)
+        }
+
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            for byte in dst {
+                *byte = self.0[self.1 % 16];
+                self.1 += 1;
             }
-            assert_eq!(binomial_difference(mask, 0), i64::from(k));
-            assert_eq!(binomial_difference(0, mask), -i64::from(k));
+        }
+    }
+
+    impl CryptoRng for PatternRng {}
+
+    #[test]
+    fn binomial_draw_reads_2k_distinct_bits_per_sample() {
+        // One pair of words (16 bytes) gives floor(64 / k) samples. Setting one bit at a time
+        // raises at most one sample by one; every sample is raised by exactly 2k of the 128
+        // bits, so the samples read disjoint sets of 2k bits each (independent, each CBD(k)).
+        for k in 1..=WORD_BINOMIAL_K {
+            let per_pair = (64 / k) as usize;
+            let low = -i64::from(k);
+            let mut bits_read = vec![0u32; per_pair];
+            for bit in 0..128 {
+                let mut pattern = [0u8; 16];
+                pattern[bit / 8] = 1 << (bit % 8);
+                let e = centered_binomial_word(&mut PatternRng(pattern, 0), per_pair, k);
+                assert_eq!(e.len(), per_pair);
+                let raised: Vec<usize> = (0..per_pair).filter(|&i| e[i] != low).collect();
+                assert!(raised.len() <= 1, "k = {k}, bit {bit}: {:?}", *e);
+                for i in raised {
+                    assert_eq!(e[i], low + 1);
+                    bits_read[i] += 1;
+                }
+            }
+            assert!(
+                bits_read.iter().all(|&b| b == 2 * k),
+                "k = {k}: {bits_read:?}"
+            );
+            // All bits set: every sample is k, across several pairs and a partial last one.
+            let e = centered_binomial_word(&mut PatternRng([0xff; 16], 0), 3 * per_pair + 1, k);
+            assert!(e.iter().all(|&v| v == i64::from(k)), "k = {k}");
+        }
+    }
+
+    /// P(CBD(k) = j) = C(2k, k + j) / 2^(2k) for j = -k..=k (index j + k).
+    fn cbd_pmf(k: u32) -> Vec<f64> {
+        let two_k = 2 * k as usize;
+        let mut c = 1f64;
+        (0..=two_k)
+            .map(|i| {
+                let p = c / 2f64.powi(two_k as i32);
+                c = c * (two_k - i) as f64 / (i + 1) as f64;
+                p
+            })
+            .collect()
+    }
+
+    /// Pearson's chi-square statistic of `samples` against CBD(k), the values beyond +-`tail`
+    /// merged into the two end bins; returns it with its degrees of freedom.
+    fn chi_square_against_cbd(samples: &[i64], k: u32, tail: i64) -> (f64, usize) {
+        let bin = |v: i64| (v.clamp(-tail, tail) + tail) as usize;
+        let mut expected = vec![0f64; 2 * tail as usize + 1];
+        for (j, p) in (-i64::from(k)..).zip(cbd_pmf(k)) {
+            expected[bin(j)] += p * samples.len() as f64;
+        }
+        let mut observed = vec![0f64; expected.len()];
+        for &v in samples {
+            observed[bin(v)] += 1.0;
+        }
+        let chi = observed
+            .iter()
+            .zip(&expected)
+            .map(|(o, e)| (o - e).powi(2) / e)
+            .sum();
+        (chi, expected.len() - 1)
+    }
+
+    #[test]
+    fn error_frequencies_match_the_binomial_pmf() {
+        // 200,000 samples of CBD(21) in 25 bins (-12..=12, tails merged; the smallest expected
+        // count is 27): 24 degrees of freedom, so the statistic has mean 24 and sd 6.9, and
+        // P(chi2 > 60) = 6e-5. CBD(20) or CBD(22) in its place adds about 230 on average, a
+        // shift by one about 20,000.
+        let n = 200_000;
+        let e = error(&mut AesCtrRng::from_seed([12; 32]), n, 3.2).unwrap();
+        let (chi, dof) = chi_square_against_cbd(&e, 21, 12);
+        assert_eq!(dof, 24);
+        assert!(chi < 60.0, "CBD(21): chi2 = {chi}");
+        for wrong in [20, 22] {
+            let e = centered_binomial(&mut AesCtrRng::from_seed([13; 32]), n, wrong);
+            let (chi, _) = chi_square_against_cbd(&e, 21, 12);
+            assert!(chi > 60.0, "CBD({wrong}) passed as CBD(21): chi2 = {chi}");
+        }
+        let shifted: Vec<i64> = e.iter().map(|v| v + 1).collect();
+        assert!(chi_square_against_cbd(&shifted, 21, 12).0 > 60.0);
+    }
+
+    #[test]
+    fn every_k_has_the_binomial_frequencies() {
+        // Each k of one draw (every bit layout) and sums of draws, 50,000 samples each, bins
+        // with an expected count of at least 20: the statistic stays below dof + 7 sd
+        // (sd = sqrt(2 dof)), which a sound sampler exceeds with probability below 1e-3.
+        let n = 50_000;
+        for k in (1..=WORD_BINOMIAL_K).chain([33, 40, 64, 72]) {
+            let e = centered_binomial(&mut AesCtrRng::from_seed([k as u8; 32]), n, k);
+            let kk = i64::from(k);
+            assert!(e.iter().all(|v| v.abs() <= kk), "k = {k}");
+            // The largest tail whose end bins still expect 20 samples or more.
+            let pmf = cbd_pmf(k);
+            let tail = (1..=kk)
+                .rev()
+                .find(|&t| pmf[(t + kk) as usize..].iter().sum::<f64>() * n as f64 >= 20.0)
+                .unwrap_or(1);
+            let (chi, dof) = chi_square_against_cbd(&e, k, tail);
+            let bound = dof as f64 + 7.0 * (2.0 * dof as f64).sqrt();
+            assert!(chi < bound, "k = {k}: chi2 = {chi} over {dof} dof");
         }
     }
 
@@ -544,6 +738,95 @@ mod tests {
             .collect();
         assert_eq!(expected.len(), 8);
         assert_eq!(&a.row(1).unwrap()[..8], expected.as_slice());
+    }
+
+    /// Row `limb` of the seed expansion computed literally from `docs/wire-format.md` ("Seed
+    /// expansion"): one AES-256 block per counter value, candidates cut one at a time.
+    fn reference_row(seed: &Seed, limb: u32, q: u64, n: usize) -> Vec<u64> {
+        let bits = Modulus::new(q).unwrap().bits();
+        let width = bits.div_ceil(8) as usize;
+        let mask = u64::MAX >> (64 - bits);
+        let cipher = aes::Aes256::new(&(*seed).into());
+        let mut stream = std::collections::VecDeque::new();
+        let mut counter = 0u64;
+        let mut row = Vec::with_capacity(n);
+        while row.len() < n {
+            while stream.len() < width {
+                let mut block = [0u8; 16];
+                block[..4].copy_from_slice(&EXPANSION_DOMAIN_A);
+                block[4..8].copy_from_slice(&limb.to_be_bytes());
+                block[8..].copy_from_slice(&counter.to_be_bytes());
+                let mut block = block.into();
+                cipher.encrypt_block(&mut block);
+                stream.extend(block);
+                counter += 1;
+            }
+            let mut word = [0u8; 8];
+            for byte in &mut word[..width] {
+                *byte = stream.pop_front().unwrap();
+            }
+            let candidate = u64::from_le_bytes(word) & mask;
+            if candidate < q {
+                row.push(candidate);
+            }
+        }
+        row
+    }
+
+    #[test]
+    fn seed_expansion_rows_match_the_specification_for_every_width() {
+        // Moduli of 1 to 62 bits: just below a power of two (almost no rejection), just above
+        // one (almost half the candidates rejected) and in between; row lengths that are not
+        // multiples of the extraction group.
+        let moduli = [
+            2,
+            3,
+            129,
+            255,
+            300,
+            40_961,
+            65_535,
+            (1 << 20) + 7,
+            (1 << 24) - 3,
+            (1 << 31) + 11,
+            (1 << 32) - 5,
+            (1 << 39) + 1,
+            4_398_046_486_529,
+            (1 << 45) - 139_263,
+            (1 << 49) + 3,
+            (1 << 50) - 27,
+            (1 << 56) + 1,
+            (1 << 61) - 1,
+            (1 << 61) + 1,
+            (1 << 62) - 57,
+        ];
+        let seed: Seed = core::array::from_fn(|i| (7 * i + 3) as u8);
+        for (limb, &q) in moduli.iter().enumerate() {
+            let modulus = Modulus::new(q).unwrap();
+            for n in [1, 15, 17, 1000, 4096] {
+                let mut row = vec![0u64; n];
+                expand_row(&seed, limb as u32, &modulus, &mut row);
+                assert_eq!(
+                    row,
+                    reference_row(&seed, limb as u32, q, n),
+                    "q = {q}, n = {n}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn seed_expansion_of_production_bases_matches_the_specification() {
+        // The 42-bit pair and the `exact` preset's primes of 50 and 45 bits (n = 4096).
+        let exact = Params::new(ParamsSpec::with_prime_bits(12, &[50, 45], &[]).unwrap()).unwrap();
+        for basis in [basis_4096(), exact.basis().clone()] {
+            for seed in [[0u8; 32], [0xa5; 32]] {
+                let a = uniform_ntt_from_seed(&basis, &seed).unwrap();
+                for (limb, (row, m)) in a.rows().zip(basis.moduli()).enumerate() {
+                    assert_eq!(row, reference_row(&seed, limb as u32, m.value(), 4096));
+                }
+            }
+        }
     }
 
     /// Known answer: seed 00 01 .. 1f over n = 4096, q = (4398046486529, 4398046240769). The NTT
