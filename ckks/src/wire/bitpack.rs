@@ -389,6 +389,9 @@ const GROUP: usize = 64;
     reason = "word index (j * b) / 64 + 1 <= b <= 64 < 65 by construction"
 )]
 fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
+    if b <= 56 {
+        return unpack_row_windows(bytes, b, q, out);
+    }
     let width = b as usize;
     let mask = u64::MAX >> (u64::BITS - b);
     let mut bad = 0_u64;
@@ -411,6 +414,44 @@ fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
         }
     }
     bad
+}
+
+/// [`unpack_row_grouped`] for `b <= 56`: value j is the 8-byte little-endian window at byte
+/// `j b / 8` shifted right by `j b mod 8` (at most 7, so the window holds all b bits), masked;
+/// no value depends on another, and the range check is a branch-free reduction (`v < q`
+/// exactly when `v - q` wraps, for v, q < 2^63). Returns a non-zero flag when a value is not
+/// below `q`.
+fn unpack_row_windows(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
+    let width = b as usize;
+    let mask = u64::MAX >> (u64::BITS - b);
+    let mut below = u64::MAX;
+    // Values whose whole window lies in `bytes`; the last few read a zero-padded copy.
+    let whole = (bytes.len().saturating_sub(8) * 8 / width + 1).min(out.len());
+    let (head, tail) = out.split_at_mut(whole);
+    for (j, slot) in head.iter_mut().enumerate() {
+        let bit = j * width;
+        let window = bytes
+            .get(bit / 8..bit / 8 + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_le_bytes);
+        let v = (window >> (bit % 8)) & mask;
+        below &= v.wrapping_sub(q);
+        *slot = v;
+    }
+    for (j, slot) in tail.iter_mut().enumerate() {
+        let bit = (whole + j) * width;
+        let mut padded = [0u8; 8];
+        for (dst, src) in padded
+            .iter_mut()
+            .zip(bytes.get(bit / 8..).unwrap_or_default())
+        {
+            *dst = *src;
+        }
+        let v = (u64::from_le_bytes(padded) >> (bit % 8)) & mask;
+        below &= v.wrapping_sub(q);
+        *slot = v;
+    }
+    u64::from(below >> 63 == 0)
 }
 
 /// Checks every residue of `rows` against its modulus.
@@ -648,6 +689,31 @@ mod tests {
                 modulus: Q42B
             })
         );
+    }
+
+    #[test]
+    fn grouped_rows_reject_every_out_of_range_position() {
+        // Rows of a multiple of 64 values take the grouped paths (windows up to 56 bits, words
+        // above): an offender anywhere, the last value included, is found.
+        for (q, bits) in [(Q42A, 42), ((1 << 50) - 27, 50), ((1 << 59) - 55, 59)] {
+            let n = 128;
+            for position in [0, 1, 63, 64, 126, 127] {
+                let mut rows: Vec<u64> = (0..n as u64).map(|i| (i * 0x9e37_79b9) % q).collect();
+                let clean = packed(&rows, n, &[q]);
+                assert_eq!(unpack_rows(&clean, n, &[q]).unwrap(), rows, "{bits} bits");
+                rows[position] = q;
+                let bad = pack_naive(&rows, n, &[q]);
+                assert_eq!(
+                    unpack_rows(&bad, n, &[q]),
+                    Err(Error::ResidueOutOfRange {
+                        row: 0,
+                        value: rows[position],
+                        modulus: q
+                    }),
+                    "{bits} bits, position {position}"
+                );
+            }
+        }
     }
 
     #[test]
