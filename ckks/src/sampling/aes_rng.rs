@@ -61,8 +61,18 @@ impl RngCore for AesCtrRng {
     }
 
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        dst.fill(0);
-        self.stream.apply_keystream(dst);
+        // The keystream written straight into `dst` (XOR onto a static zero block), without
+        // zeroing `dst` first.
+        static ZEROS: [u8; 4096] = [0; 4096];
+        for chunk in dst.chunks_mut(ZEROS.len()) {
+            let written = ZEROS
+                .get(..chunk.len())
+                .is_some_and(|zeros| self.stream.apply_keystream_b2b(zeros, chunk).is_ok());
+            if !written {
+                chunk.fill(0);
+                self.stream.apply_keystream(chunk);
+            }
+        }
     }
 }
 
