@@ -181,7 +181,11 @@ impl Compressor {
             .into());
         }
         let limit = 1u64 << self.bits;
-        if let Some(&value) = values.iter().find(|&&v| v >= limit) {
+        // Some value is at or above the power of two 2^t exactly when their OR is (one
+        // vectorized pass); the offender is located only on error.
+        if values.iter().fold(0, |acc, &v| acc | v) >= limit
+            && let Some(&value) = values.iter().find(|&&v| v >= limit)
+        {
             return Err(ckks::Error::ResidueOutOfRange {
                 row: 0,
                 value,
