@@ -53,7 +53,9 @@ pub struct SingleCompressor {
 }
 
 impl SingleCompressor {
-    /// `round(x * 2^t / q) mod 2^t` for x < q.
+    /// `round(x * 2^t / q) mod 2^t` for x < q, and for any x < 3q below 2^52, the same value as
+    /// for x mod q (x * 2^t / q differs by a multiple of 2^t, masked off; the error of the
+    /// fixed point stays below 2^-12).
     #[inline]
     pub fn compress(&self, x: u64) -> u64 {
         (((u128::from(x) * u128::from(self.ratio) + (1 << 63)) >> 64) as u64) & self.mask

@@ -16,7 +16,7 @@ use crate::error::Result;
 
 /// `c1` at Q = q_0 q_1 (rows `low` mod q_0, `high` mod q_1, coefficient form) rescaled to q_0
 /// (`(x - [x]_(q_1)) q_1^-1 mod q_0`, as [`Poly::rescale_last`]), plus the small values `post`
-/// (if any) at q_0, and compressed, in one pass. Needs `q_1 < q_0`.
+/// (if any) at q_0, and compressed, in one pass. Needs `q_1 < q_0 < 2^50`.
 pub(crate) fn rescale_compress(
     low: &[u64],
     high: &[u64],
@@ -28,11 +28,14 @@ pub(crate) fn rescale_compress(
     let (m0, m1) = moduli;
     let q0 = m0.value();
     let inv_shoup = m0.shoup(inv);
+    // The rescaled value in [0, 2q_0) (lazy Shoup product): compression is the same for x and
+    // x + q_0 (the extra 2^t is masked off), so it needs no reduction, nor does the small
+    // value added after it (x + e + q_0 < 3 q_0 < 2^52 keeps the compression exact).
     let rescale = |x0: u64, x1: u64| {
         // |[x1]| < q_1 / 2 < q_0: its residue mod q_0 is c or c + q_0.
         let c = m1.center(x1);
         let r = (c as u64).wrapping_add(q0 & ((c >> 63) as u64));
-        m0.mul_shoup(m0.sub(x0, r), inv, inv_shoup)
+        m0.lazy_mul_shoup(m0.sub(x0, r), inv, inv_shoup)
     };
     match post {
         Some(e) => low
@@ -41,7 +44,7 @@ pub(crate) fn rescale_compress(
             .zip(e)
             .map(|((&x0, &x1), &v)| {
                 let small = (v as u64).wrapping_add(q0 & ((v >> 63) as u64));
-                compressor.compress(m0.add(rescale(x0, x1), small))
+                compressor.compress(rescale(x0, x1) + small)
             })
             .collect(),
         None => low
