@@ -108,7 +108,9 @@ pub fn primal_usvp(
     })
 }
 
-/// The estimate for a preset's RLWE samples (ciphertext and public key: 2n samples at Q).
+/// The estimate for a preset's RLWE samples: the ciphertext at Q and the public key at the key
+/// modulus `Q_k` (q_0 for `exact`), counted as 2n samples at Q, the attacker's best case (the
+/// same noise at a smaller modulus is harder).
 pub fn for_preset(params: &PresetParams) -> Option<LatticeEstimate> {
     primal_usvp(
         params.n(),
