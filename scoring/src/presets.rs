@@ -202,8 +202,10 @@ impl PresetParams {
         // Flooding: F = 2^(lambda + log2 MAX_PRODUCTS + 1) * z * sigma_e * ||W||_2, with
         // ||W||_2 <= sqrt(8 * n/8) * (Dw + 1/2) for a full ciphertext of weights |w| <= 1.
         let flood_per_dw = if recipe.flood {
-            let lambda = f64::from(FLOOD_STATISTICAL_BITS) + (MAX_PRODUCTS as f64).log2() + 1.0;
-            2f64.powf(lambda) * FLOOD_TAIL_Z * sigma_e * (n as f64).sqrt()
+            // 2^lambda with lambda = 40 + log2(MAX_PRODUCTS) + 1, as an exact product (no
+            // libm `log2`/`powf`, whose last bit differs between targets).
+            let lambda = 2f64.powi(FLOOD_STATISTICAL_BITS as i32 + 1) * MAX_PRODUCTS as f64;
+            lambda * FLOOD_TAIL_Z * sigma_e * (n as f64).sqrt()
         } else {
             0.0
         };
@@ -337,7 +339,10 @@ impl PresetParams {
         ErrorModel {
             deterministic,
             flood,
-            gaussian_std: enc_std.hypot(out_std),
+            // sqrt of a sum (correctly rounded everywhere) rather than `hypot`, whose libm
+            // results differ in the last bit between targets: the browser shows the same bound
+            // as the server.
+            gaussian_std: (enc_std * enc_std + out_std * out_std).sqrt(),
             output_noise_std: var_out.sqrt(),
         }
     }
