@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing (tools/setup.sh), then runs every check of the project:
-# formatting, clippy (host, and the browser app for wasm32), the workspace tests, the release
-# build of the web app with trunk, and the browser tests against it.
+# formatting, clippy (host, and the browser app for wasm32), the workspace tests, the API
+# documentation, the release build of the web app with trunk, and the browser tests against it.
 
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -18,6 +18,9 @@ cargo clippy -p wasm-client --target wasm32-unknown-unknown --locked -- -D warni
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+
+step "cargo doc --workspace --no-deps (rustdoc warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
 step "trunk build --release (wasm32 web app into dist/)"
 trunk build --release --offline --locked

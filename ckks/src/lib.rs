@@ -1,5 +1,5 @@
 //! CKKS homomorphic encryption (Cheon-Kim-Kim-Song, eprint 2016/421) in full-RNS form
-//! (eprint 2018/931), over R_q = Z_q[X]/(X^n + 1).
+//! (eprint 2018/931), over `R_q = Z_q[X]/(X^n + 1)`.
 
 #![forbid(unused_must_use)]
 

@@ -50,7 +50,7 @@ pub struct ParamsDocument {
 pub struct PresetInfo {
     /// Preset name, as used in requests (for example `exact`).
     pub name: String,
-    /// Ring degree n of R_q = Z_q[X]/(X^n + 1).
+    /// Ring degree n of `R_q = Z_q[X]/(X^n + 1)`.
     pub ring_degree: u32,
     /// Bit size of the ciphertext modulus Q (the sum of the primes' bit sizes).
     pub log2_q: u32,

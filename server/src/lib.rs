@@ -1,6 +1,6 @@
 //! Blind Mirror HTTP server: the encrypted-scoring API under `/api/v1`, the web app at `/`.
 //!
-//! [`AppState::new`] encodes the catalog once per preset; [`app`] builds the whole router from it,
+//! [`AppState::new`] encodes the catalog once per preset; [`app()`] builds the whole router from it,
 //! so tests drive it in-process or on a loopback socket; [`serve`] runs it until a shutdown
 //! signal, finishing the requests in flight. The `blind-mirror-server` binary ([`cli`]) only
 //! parses flags, loads the catalog and calls these.

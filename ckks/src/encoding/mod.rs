@@ -1,4 +1,4 @@
-//! Encoders: real or complex messages <-> integer polynomials of R = Z[X]/(X^n + 1).
+//! Encoders: real or complex messages <-> integer polynomials of `R = Z[X]/(X^n + 1)`.
 //!
 //! A CKKS plaintext is an integer polynomial m(X) = m_0 + m_1 X + ... + m_(n-1) X^(n-1) whose
 //! coefficients are a message multiplied by a scale `delta` and rounded (Cheon-Kim-Kim-Song,

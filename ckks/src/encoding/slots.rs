@@ -1,4 +1,4 @@
-//! The CKKS slot encoder: canonical embedding of R = Z[X]/(X^n + 1), computed with the
+//! The CKKS slot encoder: canonical embedding of `R = Z[X]/(X^n + 1)`, computed with the
 //! special FFT.
 //!
 //! Let zeta = exp(i pi / n), a primitive 2n-th root of unity, and s = n/2 the number of slots.
@@ -294,7 +294,7 @@ fn pow5_mod(k: i64, n: usize) -> usize {
 
 /// Galois element g = 5^k mod 2n of the rotation by `k` slots in ring degree `n`.
 ///
-/// The automorphism sigma_g : m(X) -> m(X^g) of Z[X]/(X^n + 1) (on coefficients:
+/// The automorphism sigma_g : m(X) -> m(X^g) of `Z[X]/(X^n + 1)` (on coefficients:
 /// X^i -> X^(i g mod 2n), with X^(n + r) = -X^r) moves slot j + k to slot j:
 /// decode(sigma_g(m))_j = decode(m)_((j + k) mod n/2), a left rotation by k. Negative `k`
 /// rotates right; k is taken modulo n/2.

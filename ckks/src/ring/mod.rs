@@ -1,4 +1,4 @@
-//! Ring arithmetic for R_Q = Z_Q[X]/(X^n + 1) in RNS form: word-sized modular arithmetic
+//! Ring arithmetic for `R_Q = Z_Q[X]/(X^n + 1)` in RNS form: word-sized modular arithmetic
 //! ([`modulus`]), the negacyclic NTT ([`ntt`]), RNS bases with CRT lifting ([`rns`]) and
 //! polynomials typed by their representation ([`poly`]). Nothing here knows about CKKS.
 

@@ -228,42 +228,42 @@ impl Modulus {
         a.wrapping_sub(self.q & above) as i64
     }
 
-    /// a[i] = a[i] + b[i] mod q (both in [0, q)); stops at the shorter slice.
+    /// `a[i] = a[i] + b[i] mod q` (both in [0, q)); stops at the shorter slice.
     pub fn add_slices(&self, a: &mut [u64], b: &[u64]) {
         for (x, &y) in a.iter_mut().zip(b) {
             *x = self.add(*x, y);
         }
     }
 
-    /// a[i] = a[i] - b[i] mod q (both in [0, q)); stops at the shorter slice.
+    /// `a[i] = a[i] - b[i] mod q` (both in [0, q)); stops at the shorter slice.
     pub fn sub_slices(&self, a: &mut [u64], b: &[u64]) {
         for (x, &y) in a.iter_mut().zip(b) {
             *x = self.sub(*x, y);
         }
     }
 
-    /// a[i] = -a[i] mod q.
+    /// `a[i] = -a[i] mod q`.
     pub fn neg_slice(&self, a: &mut [u64]) {
         for x in a.iter_mut() {
             *x = self.neg(*x);
         }
     }
 
-    /// a[i] = a[i] * b[i] mod q (both in [0, q)); stops at the shorter slice.
+    /// `a[i] = a[i] * b[i] mod q` (both in [0, q)); stops at the shorter slice.
     pub fn mul_slices(&self, a: &mut [u64], b: &[u64]) {
         for (x, &y) in a.iter_mut().zip(b) {
             *x = self.mul(*x, y);
         }
     }
 
-    /// acc[i] = acc[i] + a[i] * b[i] mod q (all in [0, q)); stops at the shortest slice.
+    /// `acc[i] = acc[i] + a[i] * b[i] mod q` (all in [0, q)); stops at the shortest slice.
     pub fn mul_add_slices(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
         for (z, (&x, &y)) in acc.iter_mut().zip(a.iter().zip(b)) {
             *z = self.add(*z, self.mul(x, y));
         }
     }
 
-    /// a[i] = a[i] * c mod q for a constant c (any u64, reduced first), via Shoup.
+    /// `a[i] = a[i] * c mod q` for a constant c (any u64, reduced first), via Shoup.
     pub fn mul_scalar_slice(&self, a: &mut [u64], c: u64) {
         let c = self.reduce(c);
         let c_shoup = self.shoup(c);

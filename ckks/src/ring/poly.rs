@@ -1,4 +1,4 @@
-//! Polynomials of R_Q = Z_Q[X]/(X^n + 1) in RNS form, Q = q_0 * ... * q_(L-1), stored as L rows
+//! Polynomials of `R_Q = Z_Q[X]/(X^n + 1)` in RNS form, Q = q_0 * ... * q_(L-1), stored as L rows
 //! of n residues (row i holds the polynomial mod q_i).
 //!
 //! The representation is part of the type: [`Poly<Coeff>`] holds coefficients
@@ -47,7 +47,7 @@ pub struct Coeff;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ntt;
 
-/// An element of R_Q = Z_Q[X]/(X^n + 1), stored as `basis.len()` rows of n residues in [0, q_i).
+/// An element of `R_Q = Z_Q[X]/(X^n + 1)`, stored as `basis.len()` rows of n residues in [0, q_i).
 pub struct Poly<R> {
     basis: Arc<RnsBasis>,
     rows: Vec<u64>,

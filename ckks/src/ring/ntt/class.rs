@@ -127,7 +127,7 @@ impl ClassInverse {
         self.len() == 0
     }
 
-    /// Writes f_(d j + r) (in [0, q)) to out[j] from the n evaluations `ntt_values` (plan's
+    /// Writes f_(d j + r) (in [0, q)) to `out[j]` from the n evaluations `ntt_values` (plan's
     /// order, values in [0, q)).
     ///
     /// # Errors

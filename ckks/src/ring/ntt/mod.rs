@@ -1,13 +1,13 @@
-//! Negacyclic number-theoretic transform over Z_q[X]/(X^n + 1).
+//! Negacyclic number-theoretic transform over `Z_q[X]/(X^n + 1)`.
 //!
 //! `forward` maps the coefficients of a(X) to its values at the 2n-th roots of unity that are
 //! odd powers of psi, `a_hat[i] = a(psi^(2*brv(i) + 1))` (bit-reversed order, brv on log2(n)
 //! bits), so a negacyclic product becomes a pointwise product. `inverse` undoes it and divides
 //! by n. Inputs and outputs are in [0, q).
 //!
-//! psi is fixed by [`roots`] for a given (n, q), and every kernel produces the same output in the
+//! psi is fixed by the `roots` module for a given (n, q), and every kernel produces the same output in the
 //! same order: the evaluation form is part of the wire protocol. Kernels:
-//! - [`NttBackend::Scalar`]: the portable Harvey NTT of [`scalar`] (always compiled, wasm32).
+//! - [`NttBackend::Scalar`]: the portable Harvey NTT of the `scalar` module (always compiled, wasm32).
 //! - [`NttBackend::Simd`]: `tfhe-ntt` 0.7 `prime64::Plan` on x86/x86_64 hosts, which picks
 //!   AVX-512 IFMA (q < 2^50), AVX-512 or AVX2 at run time (its own scalar code otherwise). Its
 //!   inverse does not divide by n; [`NttPlan::inverse`] adds the normalization.
@@ -183,7 +183,7 @@ impl NttPlan {
             }
         }
     }
-    /// Pointwise product a[i] = a[i] * b[i] mod q (the negacyclic product in NTT form), on the
+    /// Pointwise product `a[i] = a[i] * b[i] mod q` (the negacyclic product in NTT form), on the
     /// plan's kernel (SIMD Barrett on x86). Inputs and outputs in [0, q).
     ///
     /// # Panics
@@ -201,7 +201,7 @@ impl NttPlan {
         }
     }
 
-    /// Pointwise out[i] = a[i] * b[i] mod q, on the plan's kernel, without allocating.
+    /// Pointwise `out[i] = a[i] * b[i] mod q`, on the plan's kernel, without allocating.
     /// Inputs and outputs in [0, q).
     ///
     /// # Panics
@@ -224,7 +224,7 @@ impl NttPlan {
         }
     }
 
-    /// Pointwise acc[i] = acc[i] + a[i] * b[i] mod q, on the plan's kernel. Inputs and outputs
+    /// Pointwise `acc[i] = acc[i] + a[i] * b[i] mod q`, on the plan's kernel. Inputs and outputs
     /// in [0, q).
     ///
     /// # Panics
