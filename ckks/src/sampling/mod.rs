@@ -100,22 +100,27 @@ pub fn fresh_seed<R: CryptoRng + ?Sized>(rng: &mut R) -> Seed {
 pub fn ternary<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Zeroizing<Vec<i8>> {
     const TRITS_PER_BYTE: usize = 5;
     const ACCEPT_BELOW: u8 = 243;
-    let mut out = Zeroizing::new(Vec::with_capacity(n + TRITS_PER_BYTE));
+    // Every byte writes its five digits at the current end; only an accepted byte advances it
+    // (no branch on the byte's value). The slack after n is wiped with the rest of the buffer.
+    let mut out = Zeroizing::new(vec![0i8; n + TRITS_PER_BYTE]);
+    let mut filled = 0usize;
     let mut bytes = Zeroizing::new([0u8; 256]);
-    while out.len() < n {
+    while filled < n {
         rng.fill_bytes(bytes.as_mut_slice());
         for &byte in bytes.iter() {
-            if byte >= ACCEPT_BELOW {
-                continue;
-            }
-            let mut b = byte;
-            for _ in 0..TRITS_PER_BYTE {
-                out.push((b % 3) as i8 - 1);
-                b /= 3;
-            }
-            if out.len() >= n {
+            if filled >= n {
                 break;
             }
+            let mut b = byte;
+            let mut digits = [0i8; TRITS_PER_BYTE];
+            for digit in &mut digits {
+                *digit = (b % 3) as i8 - 1;
+                b /= 3;
+            }
+            if let Some(slot) = out.get_mut(filled..filled + TRITS_PER_BYTE) {
+                slot.copy_from_slice(&digits);
+            }
+            filled += TRITS_PER_BYTE * usize::from(byte < ACCEPT_BELOW);
         }
     }
     out.truncate(n);
@@ -449,6 +454,30 @@ mod tests {
         // Each count is Binomial(n, 1/3): mean 10,000, sd 81.6; 6 sd = 490.
         for c in counts {
             assert!(c.abs_diff(n / 3) < 490, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn ternary_follows_the_base_3_digits_of_the_accepted_bytes() {
+        // Reference: each byte below 243 gives its five base-3 digits (least significant
+        // first) minus one, in stream order; bytes are drawn 256 at a time.
+        for n in [1, 4, 5, 6, 1024, 4096] {
+            let got = ternary(&mut test_rng(9), n);
+            let mut rng = test_rng(9);
+            let mut want = Vec::new();
+            while want.len() < n {
+                let mut bytes = [0u8; 256];
+                rng.fill_bytes(&mut bytes);
+                for &byte in bytes.iter().filter(|&&b| b < 243) {
+                    let mut b = byte;
+                    for _ in 0..5 {
+                        want.push((b % 3) as i8 - 1);
+                        b /= 3;
+                    }
+                }
+            }
+            want.truncate(n);
+            assert_eq!(*got, want, "n = {n}");
         }
     }
 
