@@ -16,7 +16,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::encode::Block;
-use super::kernels::{add_scaled_small, rescale_compress, rescale_values, uniform_symmetric};
+use super::kernels::{add_scaled_small, rescale_values, uniform_symmetric};
 use super::prepare::{Key, Prepared};
 use super::targets::{TernaryMasks, sparse_product_at, ternary_product_at};
 use super::{EncodedCatalog, TargetMethod};
@@ -133,20 +133,14 @@ fn finish_c1(catalog: &EncodedCatalog, mut c1: Vec<u64>, e1: &[i64]) -> Result<V
     let moduli = basis.moduli();
     // Two primes with q_1 < q_0: one fused pass; with the key at q_0, e1 is added after the
     // rescale (exactly the same as F e1 before it: F = q_1 does not change [x]_(q_1)).
-    if let ([m0, m1], Some(single), Some(&inv)) = (
-        moduli,
-        catalog.output_compressor.single(),
-        catalog.rescale_inverses.first().and_then(|v| v.first()),
-    ) && m1.value() < m0.value()
-    {
+    if let Some(fused) = &catalog.fused_c1 {
         if key_rows != 1 {
             for ((row, m), &f) in c1.chunks_exact_mut(n).zip(moduli).zip(&catalog.key_factors) {
                 add_scaled_small(m, row, e1, f);
             }
         }
         let (low, high) = c1.split_at(n);
-        let post = (key_rows == 1).then_some(e1);
-        return Ok(rescale_compress(low, high, (m0, m1), inv, post, single));
+        return Ok(fused.apply(low, high, (key_rows == 1).then_some(e1)));
     }
     for ((row, m), &f) in c1.chunks_exact_mut(n).zip(moduli).zip(&catalog.key_factors) {
         add_scaled_small(m, row, e1, f);

@@ -11,47 +11,71 @@
 use ckks::ring::{Modulus, RnsBasis};
 use rand_core::CryptoRng;
 
-use crate::compress::SingleCompressor;
 use crate::error::Result;
 
-/// `c1` at Q = q_0 q_1 (rows `low` mod q_0, `high` mod q_1, coefficient form) rescaled to q_0
-/// (`(x - [x]_(q_1)) q_1^-1 mod q_0`, as [`Poly::rescale_last`]), plus the small values `post`
-/// (if any) at q_0, and compressed, in one pass. Needs `q_1 < q_0 < 2^50`.
-pub(crate) fn rescale_compress(
-    low: &[u64],
-    high: &[u64],
-    moduli: (&Modulus, &Modulus),
-    inv: u64,
-    post: Option<&[i64]>,
-    compressor: SingleCompressor,
-) -> Vec<u64> {
-    let (m0, m1) = moduli;
-    let q0 = m0.value();
-    let inv_shoup = m0.shoup(inv);
-    // The rescaled value in [0, 2q_0) (lazy Shoup product): compression is the same for x and
-    // x + q_0 (the extra 2^t is masked off), so it needs no reduction, nor does the small
-    // value added after it (x + e + q_0 < 3 q_0 < 2^52 keeps the compression exact).
-    let rescale = |x0: u64, x1: u64| {
-        // |[x1]| < q_1 / 2 < q_0: its residue mod q_0 is c or c + q_0.
-        let c = m1.center(x1);
-        let r = (c as u64).wrapping_add(q0 & ((c >> 63) as u64));
-        m0.lazy_mul_shoup(m0.sub(x0, r), inv, inv_shoup)
-    };
-    match post {
-        Some(e) => low
-            .iter()
-            .zip(high)
-            .zip(e)
-            .map(|((&x0, &x1), &v)| {
-                let small = (v as u64).wrapping_add(q0 & ((v >> 63) as u64));
-                compressor.compress(rescale(x0, x1) + small)
-            })
-            .collect(),
-        None => low
-            .iter()
-            .zip(high)
-            .map(|(&x0, &x1)| compressor.compress(rescale(x0, x1)))
-            .collect(),
+/// The rescale of `c1` from Q = q_0 q_1 to q_0 and its compression to t bits as one
+/// fixed-point product per coefficient.
+///
+/// The rescale is `(x_0 - c) q_1^-1 mod q_0` with `c = [x_1]_(q_1)` centered, and compression
+/// takes `round(2^t y / q_0) mod 2^t` of the result y, which only depends on the fraction
+/// `frac(y / q_0)`. So with `z = x_0 - c + q_1 e + 2 q_0` (a positive integer below 2^53, e the
+/// small value added after the rescale, `q_1 e` being e before it) and
+/// `K = round(2^128 (q_1^-1 mod q_0) / q_0)`, `z K mod 2^128` is `2^128 frac(y / q_0)` up to
+/// `z / 2 < 2^52` units: an error below 2^-76, while `2^t y / q_0` is at least `1/(2 q_0)`
+/// away from a tie. The result is therefore the exactly rounded compression, from two
+/// multiplications instead of a Shoup product and a second fixed-point product.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FusedRescaleCompress {
+    q1: Modulus,
+    /// `2 q_0`, keeping z positive.
+    offset: u64,
+    k: u128,
+    bits: u32,
+}
+
+impl FusedRescaleCompress {
+    /// The constants for `q_1 < q_0 < 2^50` and `1 <= bits <= 50`, else `None`.
+    pub(crate) fn new(q0: &Modulus, q1: &Modulus, bits: u32) -> Option<Self> {
+        use num_bigint::BigUint;
+        use num_traits::ToPrimitive;
+        if !(q1.value() < q0.value() && q0.value() < 1 << 50 && (1..=50).contains(&bits)) {
+            return None;
+        }
+        let inv = q0.inv(q1.value() % q0.value())?;
+        let q0_big = BigUint::from(q0.value());
+        // round(inv 2^128 / q_0) < 2^128 since inv < q_0.
+        let k = ((BigUint::from(inv) << 129u32) + &q0_big) / (q0_big << 1u32);
+        Some(Self {
+            q1: *q1,
+            offset: 2 * q0.value(),
+            k: k.to_u128()?,
+            bits,
+        })
+    }
+
+    /// The compressed rescale of the coefficient rows `low` (mod q_0) and `high` (mod q_1),
+    /// plus the small values `post` (|e| <= 2^10) added after the rescale, if any.
+    pub(crate) fn apply(&self, low: &[u64], high: &[u64], post: Option<&[i64]>) -> Vec<u64> {
+        let q1 = self.q1.value() as i64;
+        let half = 1u128 << (127 - self.bits);
+        let shift = 128 - self.bits;
+        let compress = |x0: u64, x1: u64, e: i64| {
+            let z = (x0 as i64 - self.q1.center(x1) + e * q1) as u64 + self.offset;
+            ((u128::from(z).wrapping_mul(self.k).wrapping_add(half)) >> shift) as u64
+        };
+        match post {
+            Some(e) => low
+                .iter()
+                .zip(high)
+                .zip(e)
+                .map(|((&x0, &x1), &v)| compress(x0, x1, v))
+                .collect(),
+            None => low
+                .iter()
+                .zip(high)
+                .map(|(&x0, &x1)| compress(x0, x1, 0))
+                .collect(),
+        }
     }
 }
 
@@ -198,31 +222,41 @@ mod tests {
     }
 
     #[test]
-    fn fused_rescale_and_compression_match_the_two_steps() {
+    fn fused_rescale_and_compression_round_exactly() {
         let b = basis();
         let mut rng = ChaCha20Rng::seed_from_u64(6);
         let p = random(&b, &mut rng).into_coeff();
-        let q0 = RnsBasis::new(b.n(), &[b.moduli()[0].value()]).unwrap();
-        let c = crate::compress::Compressor::new(&q0, 47).unwrap();
         let rescaled = p.rescale_last().unwrap();
-        let inv = rescale_inverses(&b).unwrap()[0][0];
         let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
+        let q0 = u128::from(m0.value());
+        let t = 47;
+        let fused = FusedRescaleCompress::new(m0, m1, t).unwrap();
         let (low, high) = (p.row(0).unwrap(), p.row(1).unwrap());
-        let got = rescale_compress(low, high, (m0, m1), inv, None, c.single().unwrap());
-        assert_eq!(got, c.compress(&rescaled).unwrap());
-        // With small values added after the rescale.
+        // Exact rounding of 2^t y / q_0, y the rescaled value plus e (mod q_0).
+        let exact = |y: u64| (((u128::from(y) << (t + 1)) + q0) / (2 * q0)) as u64 & ((1 << t) - 1);
+        let want: Vec<u64> = rescaled.row(0).unwrap().iter().map(|&y| exact(y)).collect();
+        assert_eq!(fused.apply(low, high, None), want);
         let e: Vec<i64> = (0..b.n()).map(|i| (i % 43) as i64 - 21).collect();
-        let m0v = b.moduli()[0];
-        let plus_rows: Vec<u64> = rescaled
+        let want: Vec<u64> = rescaled
             .row(0)
             .unwrap()
             .iter()
             .zip(&e)
-            .map(|(&x, &v)| m0v.add(x, m0v.reduce_i64(v)))
+            .map(|(&y, &v)| exact(m0.add(y, m0.reduce_i64(v))))
             .collect();
-        let plus = Poly::from_rows(rescaled.basis(), plus_rows).unwrap();
-        let got = rescale_compress(low, high, (m0, m1), inv, Some(&e), c.single().unwrap());
-        assert_eq!(got, c.compress(&plus).unwrap());
+        assert_eq!(fused.apply(low, high, Some(&e)), want);
+        // The compressor of the protocol agrees (it is exact but within 2^-14 of a tie).
+        let q0_basis = RnsBasis::new(b.n(), &[m0.value()]).unwrap();
+        let c = crate::compress::Compressor::new(&q0_basis, t).unwrap();
+        let two_step = c.compress(&rescaled).unwrap();
+        let differ = two_step
+            .iter()
+            .zip(fused.apply(low, high, None))
+            .filter(|(a, b)| a != &b)
+            .count();
+        assert!(differ <= 2, "{differ} coefficients differ");
+        assert!(FusedRescaleCompress::new(m1, m0, t).is_none());
+        assert!(FusedRescaleCompress::new(m0, m1, 51).is_none());
     }
 
     #[test]

@@ -43,7 +43,7 @@ use rand_core::{CryptoRng, SeedableRng};
 
 use encode::Block;
 use eval::BlockOutput;
-use kernels::rescale_inverses;
+use kernels::{FusedRescaleCompress, rescale_inverses};
 use prepare::Prepared;
 
 use crate::catalog::Catalog;
@@ -98,6 +98,8 @@ pub struct EncodedCatalog {
     key_factors: Vec<u64>,
     /// The inverse NTT of the coefficients 8j + 7, per row of Q.
     class_inverse: Vec<ClassInverse>,
+    /// The rescale and compression of `c1'` in one product, for two primes with q_1 < q_0.
+    fused_c1: Option<FusedRescaleCompress>,
 }
 
 impl core::fmt::Debug for EncodedCatalog {
@@ -160,7 +162,12 @@ impl EncodedCatalog {
                 ClassInverse::new(plan, FEATURE_COUNT, FEATURE_COUNT - 1)
             })
             .collect::<core::result::Result<Vec<_>, _>>()?;
+        let fused_c1 = match basis.moduli() {
+            [q0, q1] => FusedRescaleCompress::new(q0, q1, params.compressed_bits()),
+            _ => None,
+        };
         Ok(Self {
+            fused_c1,
             key_compressor: Compressor::new(params.key_basis(), params.compressed_bits())?,
             output_compressor: Compressor::new(params.output_basis(), params.compressed_bits())?,
             rescale_inverses: rescale_inverses(basis)?,
