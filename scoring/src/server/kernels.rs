@@ -60,7 +60,7 @@ impl FusedRescaleCompress {
         let half = 1u128 << (127 - self.bits);
         let shift = 128 - self.bits;
         let compress = |x0: u64, x1: u64, e: i64| {
-            let z = (x0 as i64 - self.q1.center(x1) + e * q1) as u64 + self.offset;
+            let z = (x0 as i64 - self.q1.center(x1) + e * q1 + self.offset as i64) as u64;
             ((u128::from(z).wrapping_mul(self.k).wrapping_add(half)) >> shift) as u64
         };
         match post {
