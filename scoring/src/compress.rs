@@ -42,26 +42,6 @@ pub struct Compressor {
     single_ratio: Option<u64>,
 }
 
-/// Compression to t bits of values mod one modulus q > 2^t:
-/// `x * r / 2^64 = x 2^t / q - x * eps / 2^64` with `r = floor(2^(t+64) / q)`, eps < 1 and
-/// x < 2^50, so the error is below 2^-14: the correctly rounded value except within 2^-14 of a
-/// tie (either neighbour is then a valid rounding).
-#[derive(Debug, Clone, Copy)]
-pub struct SingleCompressor {
-    ratio: u64,
-    mask: u64,
-}
-
-impl SingleCompressor {
-    /// `round(x * 2^t / q) mod 2^t` for x < q, and for any x < 3q below 2^52, the same value as
-    /// for x mod q (x * 2^t / q differs by a multiple of 2^t, masked off; the error of the
-    /// fixed point stays below 2^-12).
-    #[inline]
-    pub fn compress(&self, x: u64) -> u64 {
-        (((u128::from(x) * u128::from(self.ratio) + (1 << 63)) >> 64) as u64) & self.mask
-    }
-}
-
 impl Compressor {
     /// Constants for `basis` and `bits` in 1..=50.
     ///
@@ -127,7 +107,9 @@ impl Compressor {
             return Err(ckks::Error::ParamsMismatch.into());
         }
         let n = poly.n();
-        // One modulus: the division-free path of `SingleCompressor`.
+        // One modulus: x * r / 2^64 = x 2^t / q - x * eps / 2^64 with r = floor(2^(t+64) / q),
+        // eps < 1 and x < 2^50: the error is below 2^-14, so the result is the correctly rounded
+        // value except within 2^-14 of a tie (either neighbour is then a valid rounding).
         if let Some(out) = poly.row(0).and_then(|row| self.compress_row(row)) {
             return Ok(out);
         }
@@ -154,17 +136,13 @@ impl Compressor {
     /// As [`Compressor::compress`] for the values of a one-modulus row (each below q), or `None`
     /// when this compressor is not for one modulus above 2^t.
     pub fn compress_row(&self, row: &[u64]) -> Option<Vec<u64>> {
-        let one = self.single()?;
-        Some(row.iter().map(|&x| one.compress(x)).collect())
-    }
-
-    /// The division-free compression of single values, when this compressor is for one
-    /// modulus above 2^t.
-    pub fn single(&self) -> Option<SingleCompressor> {
-        Some(SingleCompressor {
-            ratio: self.single_ratio?,
-            mask: (1u64 << self.bits) - 1,
-        })
+        let ratio = self.single_ratio?;
+        let mask = (1u64 << self.bits) - 1;
+        Some(
+            row.iter()
+                .map(|&x| (((u128::from(x) * u128::from(ratio) + (1 << 63)) >> 64) as u64) & mask)
+                .collect(),
+        )
     }
 
     /// `round(y * Q / 2^t)` for every value y (each below 2^t), as a polynomial mod Q.

@@ -254,15 +254,6 @@ impl<R> Poly<R> {
         }
     }
 
-    /// Row i times `factors[i]` mod q_i (same in both forms); rows without a factor are kept.
-    pub fn mul_scalar_rows(&mut self, factors: &[u64]) {
-        for ((a, m), &c) in self.rows_with_moduli_mut().zip(factors) {
-            if c != 1 {
-                m.mul_scalar_slice(a, c);
-            }
-        }
-    }
-
     /// The first `len` rows over the prefix basis (drops the top moduli; same form).
     ///
     /// # Errors

@@ -131,24 +131,20 @@ fn finish_c1(catalog: &EncodedCatalog, mut c1: Vec<u64>, e1: &[i64]) -> Result<V
     let n = params.n();
     let key_rows = catalog.key_factors.len();
     let moduli = basis.moduli();
-    // Two primes with q_1 < q_0: one fused pass; with the key at q_0, e1 is added after the
-    // rescale (exactly the same as F e1 before it: F = q_1 does not change [x]_(q_1)).
-    if let Some(fused) = &catalog.fused_c1 {
-        if key_rows != 1 {
-            for ((row, m), &f) in c1.chunks_exact_mut(n).zip(moduli).zip(&catalog.key_factors) {
-                add_scaled_small(m, row, e1, f);
-            }
+    // Two primes with q_1 < q_0: one fused pass. With the key at q_0 it adds e1 after the
+    // rescale, exactly the same as F e1 before it (F = q_1 does not change [x]_(q_1));
+    // otherwise F e1 goes onto the key rows first.
+    let post = catalog.fused_c1.is_some() && key_rows == 1;
+    if !post {
+        for ((row, m), &f) in c1.chunks_exact_mut(n).zip(moduli).zip(&catalog.key_factors) {
+            add_scaled_small(m, row, e1, f);
         }
+    }
+    if let Some(fused) = &catalog.fused_c1 {
         let (low, high) = c1.split_at(n);
-        return Ok(fused.apply(low, high, (key_rows == 1).then_some(e1)));
+        return Ok(fused.apply(low, high, post.then_some(e1)));
     }
-    for ((row, m), &f) in c1.chunks_exact_mut(n).zip(moduli).zip(&catalog.key_factors) {
-        add_scaled_small(m, row, e1, f);
-    }
-    let mut p = Poly::<Coeff>::from_rows(basis, c1)?;
-    while p.basis().len() > 1 {
-        p = p.rescale_last()?;
-    }
+    let p = rescale_to_output(Poly::<Coeff>::from_rows(basis, c1)?)?;
     catalog.output_compressor.compress(&p)
 }
 

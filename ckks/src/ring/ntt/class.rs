@@ -272,24 +272,11 @@ fn match_slots(
 mod tests {
     use super::*;
     use crate::params::ntt_primes;
+    use crate::ring::ntt::tests::random_poly;
     use proptest::prelude::*;
 
     /// A 61-bit prime = 1 mod 2^16: with d = 16, (d/2) * 2q overflows a u64 (the reducing path).
     const PRIME_61: u64 = 2_305_843_009_211_662_337;
-
-    fn random_poly(q: u64, n: usize, seed: u64) -> Vec<u64> {
-        // SplitMix64: reproducible test data without a dependency.
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                let mut z = s;
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                (z ^ (z >> 31)) % q
-            })
-            .collect()
-    }
 
     /// Primes of 45, 50 and 59 bits (the largest = 1 mod 2n), and the 61-bit one.
     fn primes(n: usize) -> Vec<u64> {

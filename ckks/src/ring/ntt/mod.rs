@@ -273,7 +273,8 @@ mod tests {
         out
     }
 
-    fn random_poly(q: u64, n: usize, seed: u64) -> Vec<u64> {
+    /// Reproducible residues in [0, q) (SplitMix64), shared with the tests of `class`.
+    pub(super) fn random_poly(q: u64, n: usize, seed: u64) -> Vec<u64> {
         // SplitMix64: reproducible test data without a dependency.
         let mut s = seed;
         (0..n)
