@@ -17,4 +17,4 @@ step "cargo build --release -p server"
 cargo build --release --locked -p server --bin blind-mirror-server
 
 step "starting the server (Ctrl-C stops it)"
-exec target/release/blind-mirror-server --static-dir dist "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/blind-mirror-server" --static-dir dist "$@"
