@@ -85,9 +85,18 @@ async fn shutdown_under_load_finishes_every_accepted_request() {
             (client, profile, response.bytes().await.unwrap())
         }));
     }
-    while server.state.metrics().received() < CLIENTS as u64 {
+    // A request is counted as received before its body is read and takes a pool slot only
+    // after, so wait for the slots, with a deadline instead of a hang.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while server.state.pool().in_flight() < 1 + CLIENTS {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {CLIENTS} requests reached the pool",
+            server.state.pool().in_flight() - 1
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
+    assert_eq!(server.state.metrics().received(), CLIENTS as u64);
     assert_eq!(server.state.pool().in_flight(), 1 + CLIENTS);
     server.signal_shutdown();
     // The listener closes while the accepted requests are still waiting.
