@@ -187,18 +187,23 @@ impl ScoreResponse {
     /// [`Error::ProductCount`]; `ckks::Error::LengthMismatch` if the vectors do not have the
     /// lengths the mode and count give; errors of the packer for a value out of range.
     pub fn encode(&self, params: &PresetParams) -> Result<Vec<u8>> {
-        let blocks = Self::blocks(params, self.count);
-        let (c1_modulus, _) = shape(params, self.mode, self.count, blocks)?;
-        let c1_values = params.n().checked_mul(blocks).ok_or(too_large(blocks))?;
-        let mut c1 =
-            Writer::with_capacity(packed_c1_len(params, self.mode)?.saturating_mul(blocks));
-        bitpack::pack_rows(&mut c1, &self.c1, c1_values, &[c1_modulus])?;
-        encode_response(
-            params,
-            (self.mode, self.fingerprint, self.count),
-            &[c1.into_bytes()],
-            &self.c0,
-        )
+        let mut buffer = ResponseBuffer::new(params, (self.mode, self.fingerprint, self.count))?;
+        let n = params.n();
+        let c1_modulus = buffer.c1_modulus();
+        let blocks = ScoreResponse::blocks(params, self.count);
+        let c1_values = n.checked_mul(blocks).ok_or(too_large(blocks))?;
+        if self.c1.len() != c1_values {
+            return Err(ckks::Error::LengthMismatch {
+                what: "response c1",
+                expected: c1_values,
+                found: self.c1.len(),
+            }
+            .into());
+        }
+        for (dst, values) in buffer.c1_blocks_mut().zip(self.c1.chunks_exact(n)) {
+            bitpack::pack_into(dst, values, c1_modulus)?;
+        }
+        buffer.finish(&self.c0)
     }
 
     /// Decodes and checks a response for `params`.
@@ -233,67 +238,103 @@ impl ScoreResponse {
     }
 }
 
-/// The bytes of one block's `c1'` (n values) packed for `mode`: what [`encode_response`] takes.
-///
-/// # Errors
-/// Errors of the packer for a value out of range.
-pub(crate) fn pack_c1_block(
-    params: &PresetParams,
-    mode: ResponseMode,
-    c1: &[u64],
-) -> Result<Vec<u8>> {
-    let (c1_modulus, _) = shape(params, mode, 1, 1)?;
-    let mut w = Writer::with_capacity(packed_c1_len(params, mode)?);
-    bitpack::pack_rows(&mut w, c1, params.n(), &[c1_modulus])?;
-    Ok(w.into_bytes())
-}
-
 /// Packed length of one block's `c1'` (n values: whole bytes, since n is a multiple of 8).
 fn packed_c1_len(params: &PresetParams, mode: ResponseMode) -> Result<usize> {
     let (c1_modulus, _) = shape(params, mode, 1, 1)?;
     Ok(bitpack::packed_len(params.n(), &[c1_modulus])?)
 }
 
-/// A response from its fields (`mode`, fingerprint, count), the packed `c1'` bytes (every
-/// block's n values in order, in one or more pieces) and the `c0'` values.
-///
-/// # Errors
-/// [`Error::ProductCount`]; `ckks::Error::LengthMismatch` if the `c1'` bytes or the `c0'` values
-/// do not have the lengths the mode and count give; errors of the packer for a value out of
-/// range.
-pub(crate) fn encode_response(
-    params: &PresetParams,
-    (mode, fingerprint, count): (ResponseMode, u32, usize),
-    c1_packed: &[Vec<u8>],
-    c0: &[u64],
-) -> Result<Vec<u8>> {
-    let len = ScoreResponse::encoded_len(params, mode, count)?;
-    let blocks = ScoreResponse::blocks(params, count);
-    let (c1_len, _) = body_lens(params, mode, count)?;
-    let (_, c0_count) = shape(params, mode, count, blocks)?;
-    let found: usize = c1_packed.iter().map(Vec::len).sum();
-    if found != c1_len {
-        return Err(ckks::Error::LengthMismatch {
-            what: "packed response c1",
-            expected: c1_len,
-            found,
+/// A response written in place: the header at once, then each block packs its `c1'` into its
+/// own slice ([`ResponseBuffer::c1_blocks_mut`], so blocks evaluated in parallel write without
+/// copies), and [`ResponseBuffer::finish`] packs the `c0'` values.
+pub(crate) struct ResponseBuffer {
+    bytes: Vec<u8>,
+    /// Where the `c1'` blocks start and how long each one is.
+    c1_start: usize,
+    block_len: usize,
+    blocks: usize,
+    /// Where `c0'` starts, and its count and modulus.
+    c0_start: usize,
+    c0_count: usize,
+    c0_modulus: u64,
+    c1_modulus: u64,
+}
+
+impl ResponseBuffer {
+    /// The buffer of a response with these fields (`mode`, fingerprint, count), header written.
+    ///
+    /// # Errors
+    /// [`Error::ProductCount`] for a count of 0 or above `MAX_PRODUCTS`; `ckks::Error::TooLarge`
+    /// for sizes that overflow.
+    pub(crate) fn new(
+        params: &PresetParams,
+        (mode, fingerprint, count): (ResponseMode, u32, usize),
+    ) -> Result<Self> {
+        check_count(count)?;
+        let count_u32 = u32::try_from(count).map_err(|_| Error::ProductCount {
+            found: count,
+            max: MAX_PRODUCTS,
+        })?;
+        let len = ScoreResponse::encoded_len(params, mode, count)?;
+        let blocks = ScoreResponse::blocks(params, count);
+        let (c1_len, _) = body_lens(params, mode, count)?;
+        let (c1_modulus, c0_count) = shape(params, mode, count, blocks)?;
+        let block_len = packed_c1_len(params, mode)?;
+        if block_len.checked_mul(blocks) != Some(c1_len) {
+            return Err(too_large(blocks));
         }
-        .into());
+        let mut w = Writer::with_capacity(len);
+        Header::new(Kind::ScoreResponse, u32::from(params.preset().id())).write(&mut w);
+        w.u8(mode.to_byte());
+        w.u32(fingerprint);
+        w.u32(count_u32);
+        let c1_start = w.len();
+        let mut bytes = w.into_bytes();
+        bytes.resize(len, 0);
+        Ok(Self {
+            bytes,
+            c1_start,
+            block_len,
+            blocks,
+            c0_start: c1_start + c1_len,
+            c0_count,
+            c0_modulus: params.output_modulus(),
+            c1_modulus,
+        })
     }
-    let count_u32 = u32::try_from(count).map_err(|_| Error::ProductCount {
-        found: count,
-        max: MAX_PRODUCTS,
-    })?;
-    let mut w = Writer::with_capacity(len);
-    Header::new(Kind::ScoreResponse, u32::from(params.preset().id())).write(&mut w);
-    w.u8(mode.to_byte());
-    w.u32(fingerprint);
-    w.u32(count_u32);
-    for piece in c1_packed {
-        w.bytes(piece);
+
+    /// The value bound of `c1'` (2^t for compressed values, else the output modulus).
+    pub(crate) fn c1_modulus(&self) -> u64 {
+        self.c1_modulus
     }
-    bitpack::pack_rows(&mut w, c0, c0_count, &[params.output_modulus()])?;
-    Ok(w.into_bytes())
+
+    /// One slice per block, in block order, for its packed `c1'` (n values).
+    pub(crate) fn c1_blocks_mut(&mut self) -> core::slice::ChunksExactMut<'_, u8> {
+        let end = self.c1_start + self.block_len * self.blocks;
+        self.bytes
+            .get_mut(self.c1_start..end)
+            .unwrap_or_default()
+            .chunks_exact_mut(self.block_len.max(1))
+    }
+
+    /// The response bytes, with the `c0'` values (modulus-major as the mode gives) packed last.
+    ///
+    /// # Errors
+    /// `ckks::Error::LengthMismatch` if `c0` does not have the count the mode gives; the
+    /// packer's error for a value out of range.
+    pub(crate) fn finish(mut self, c0: &[u64]) -> Result<Vec<u8>> {
+        if c0.len() != self.c0_count {
+            return Err(ckks::Error::LengthMismatch {
+                what: "response c0",
+                expected: self.c0_count,
+                found: c0.len(),
+            }
+            .into());
+        }
+        let dst = self.bytes.get_mut(self.c0_start..).unwrap_or_default();
+        bitpack::pack_into(dst, c0, self.c0_modulus)?;
+        Ok(self.bytes)
+    }
 }
 
 fn moduli(params: &PresetParams) -> Vec<u64> {

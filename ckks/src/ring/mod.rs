@@ -6,6 +6,8 @@ pub mod modulus;
 pub mod ntt;
 pub mod poly;
 pub mod rns;
+#[cfg(target_arch = "x86_64")]
+pub mod simd;
 
 pub use modulus::{Modulus, is_prime};
 pub use ntt::{ClassInverse, NttBackend, NttPlan};

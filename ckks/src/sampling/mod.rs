@@ -98,13 +98,23 @@ pub fn fresh_seed<R: CryptoRng + ?Sized>(rng: &mut R) -> Seed {
 /// No branch depends on an accepted byte (division by the constant 3 compiles to a multiply);
 /// the random bytes are wiped after use.
 pub fn ternary<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Zeroizing<Vec<i8>> {
+    let mut out = Zeroizing::new(vec![0i8; n]);
+    ternary_into(rng, &mut out);
+    out
+}
+
+/// Fills `out` with coefficients uniform in {-1, 0, 1}: the first `out.len()` values
+/// [`ternary`] gives for the same generator state, written into the caller's buffer (which the
+/// caller wipes).
+pub fn ternary_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i8]) {
     const TRITS_PER_BYTE: usize = 5;
     const ACCEPT_BELOW: u8 = 243;
+    let n = out.len();
     // Every byte writes its five digits at the current end; only an accepted byte advances it
-    // (no branch on the byte's value). The slack after n is wiped with the rest of the buffer.
-    let mut out = Zeroizing::new(vec![0i8; n + TRITS_PER_BYTE]);
+    // (no branch on the byte's value). The last positions take a prefix of the digits.
     let mut filled = 0usize;
     let mut bytes = Zeroizing::new([0u8; 256]);
+    let mut digits = Zeroizing::new([0i8; TRITS_PER_BYTE]);
     while filled < n {
         rng.fill_bytes(bytes.as_mut_slice());
         for &byte in bytes.iter() {
@@ -112,19 +122,23 @@ pub fn ternary<R: CryptoRng + ?Sized>(rng: &mut R, n: usize) -> Zeroizing<Vec<i8
                 break;
             }
             let mut b = byte;
-            let mut digits = [0i8; TRITS_PER_BYTE];
-            for digit in &mut digits {
+            for digit in digits.iter_mut() {
                 *digit = (b % 3) as i8 - 1;
                 b /= 3;
             }
+            // Whole groups of five digits, then a prefix at the end (a branch on the position,
+            // not on the byte).
             if let Some(slot) = out.get_mut(filled..filled + TRITS_PER_BYTE) {
-                slot.copy_from_slice(&digits);
+                slot.copy_from_slice(digits.as_slice());
+            } else {
+                let take = n - filled;
+                for (slot, &d) in out.iter_mut().skip(filled).zip(digits.iter().take(take)) {
+                    *slot = d;
+                }
             }
             filled += TRITS_PER_BYTE * usize::from(byte < ACCEPT_BELOW);
         }
     }
-    out.truncate(n);
-    out
 }
 
 /// A buffer of secret random bytes, wiped on drop in one bulk zeroization of its contents
@@ -200,39 +214,49 @@ pub fn error<R: CryptoRng + ?Sized>(
     n: usize,
     sigma: f64,
 ) -> Result<Zeroizing<Vec<i64>>> {
-    let k = binomial_k(sigma)?;
-    Ok(centered_binomial(rng, n, k))
+    let mut out = Zeroizing::new(vec![0i64; n]);
+    error_into(rng, &mut out, sigma)?;
+    Ok(out)
 }
 
-/// n samples of CBD(k) for 1 <= k <= [`MAX_BINOMIAL_K`] (k is clamped into that range): one
+/// Fills `out` with CBD(k) samples as [`error`] (the same values for the same generator state),
+/// written into the caller's buffer, which the caller wipes.
+///
+/// # Errors
+/// As [`binomial_k`].
+pub fn error_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i64], sigma: f64) -> Result<()> {
+    let k = binomial_k(sigma)?;
+    centered_binomial_into(rng, out, k);
+    Ok(())
+}
+
+/// Fills `out` with CBD(k) for 1 <= k <= [`MAX_BINOMIAL_K`] (k is clamped into that range): one
 /// draw up to k = 32, else the sum of CBD(32) draws and one CBD(k mod 32) draw.
-fn centered_binomial<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Zeroizing<Vec<i64>> {
+fn centered_binomial_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i64], k: u32) {
     let k = k.clamp(1, MAX_BINOMIAL_K);
     if k <= WORD_BINOMIAL_K {
-        return centered_binomial_word(rng, n, k);
+        centered_binomial_word_into(rng, out, k);
+        return;
     }
-    let mut out = Zeroizing::new(vec![0i64; n]);
+    out.fill(0);
+    let mut draw = Zeroizing::new(vec![0i64; out.len()]);
     let (full, rest) = (k / WORD_BINOMIAL_K, k % WORD_BINOMIAL_K);
     let parts =
         core::iter::repeat_n(WORD_BINOMIAL_K, full as usize).chain((rest > 0).then_some(rest));
     for part in parts {
-        let draw = centered_binomial_word(rng, n, part);
+        centered_binomial_word_into(rng, &mut draw, part);
         for (acc, &d) in out.iter_mut().zip(draw.iter()) {
             *acc += d;
         }
     }
-    out
 }
 
-/// n samples of CBD(k) for 1 <= k <= 32 (k is clamped into that range), each the population
-/// count of 2k fresh random bits minus k, floor(64 / k) per 16 random bytes in the layout
-/// described at [`error`].
-fn centered_binomial_word<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    n: usize,
-    k: u32,
-) -> Zeroizing<Vec<i64>> {
+/// Fills `out` with CBD(k) for 1 <= k <= 32 (k is clamped into that range), each the
+/// population count of 2k fresh random bits minus k, floor(64 / k) per 16 random bytes in the
+/// layout described at [`error`].
+fn centered_binomial_word_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i64], k: u32) {
     const PAIRS_PER_CHUNK: usize = 256;
+    let n = out.len();
     let k = k.clamp(1, WORD_BINOMIAL_K);
     let width = 2 * k;
     let mask = u64::MAX >> (u64::BITS - width);
@@ -244,34 +268,43 @@ fn centered_binomial_word<R: CryptoRng + ?Sized>(
     let per_pair = 2 * per_word as usize + usize::from(extra);
     let offset = i64::from(k);
     let sample = move |bits: u64| i64::from((bits & mask).count_ones()) - offset;
-    // The last chunk may give up to per_pair - 1 samples too many: reserved here so the
-    // buffer never reallocates (a reallocation would leave samples in the freed block).
-    let mut out = Zeroizing::new(Vec::with_capacity(n + per_pair));
     let max_pairs = n.div_ceil(per_pair).min(PAIRS_PER_CHUNK);
     let mut bytes = WipedBytes(vec![0u8; 16 * max_pairs]);
-    while out.len() < n {
-        let pairs = (n - out.len()).div_ceil(per_pair).min(PAIRS_PER_CHUNK);
+    let mut filled = 0usize;
+    while filled < n {
+        let pairs = (n - filled).div_ceil(per_pair).min(PAIRS_PER_CHUNK);
         let Some(chunk) = bytes.0.get_mut(..16 * pairs) else {
             break;
         };
         rng.fill_bytes(chunk);
         let (lo, hi) = chunk.as_chunks::<8>().0.split_at(pairs);
+        // Samples leave in the documented order, one segment of `pairs` samples per slot and
+        // word half; the last chunk's surplus falls beyond `out` and is dropped.
+        let mut segment = 0usize;
+        let mut next_range = || {
+            let start = (filled + segment * pairs).min(n);
+            segment += 1;
+            start..(start + pairs).min(n)
+        };
         for i in 0..per_word {
             let shift = width * i;
             for half in [lo, hi] {
-                out.extend(half.iter().map(|w| sample(u64::from_le_bytes(*w) >> shift)));
+                let dst = out.get_mut(next_range()).unwrap_or_default();
+                for (slot, w) in dst.iter_mut().zip(half) {
+                    *slot = sample(u64::from_le_bytes(*w) >> shift);
+                }
             }
         }
         if extra {
-            out.extend(lo.iter().zip(hi).map(|(a, b)| {
+            let dst = out.get_mut(next_range()).unwrap_or_default();
+            for (slot, (a, b)) in dst.iter_mut().zip(lo.iter().zip(hi)) {
                 let a = u64::from_le_bytes(*a) >> shift_rest;
                 let b = u64::from_le_bytes(*b) >> shift_rest;
-                sample(a | (b << rest))
-            }));
+                *slot = sample(a | (b << rest));
+            }
         }
+        filled += per_pair * pairs;
     }
-    out.truncate(n);
-    out
 }
 
 /// Fills `row` with values uniform in [0, q) by rejection: each candidate is the next
@@ -434,6 +467,37 @@ mod tests {
         ChaCha20Rng::from_seed([byte; 32])
     }
 
+    fn centered_binomial_word<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Vec<i64> {
+        let mut out = vec![0; n];
+        centered_binomial_word_into(rng, &mut out, k);
+        out
+    }
+
+    fn centered_binomial<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: u32) -> Vec<i64> {
+        let mut out = vec![0; n];
+        centered_binomial_into(rng, &mut out, k);
+        out
+    }
+
+    #[test]
+    fn filling_a_buffer_gives_the_values_of_the_allocating_samplers() {
+        for n in [1, 5, 7, 300, 4096] {
+            let whole = ternary(&mut test_rng(3), n + 9);
+            let mut part = vec![7i8; n];
+            ternary_into(&mut test_rng(3), &mut part);
+            assert_eq!(&part[..], &whole[..n], "ternary, n = {n}");
+            let whole = error(&mut test_rng(4), n, 3.2).unwrap();
+            let mut part = vec![99i64; n];
+            error_into(&mut test_rng(4), &mut part, 3.2).unwrap();
+            assert_eq!(&part[..], &whole[..], "error, n = {n}");
+        }
+        // Beyond one chunk of draws, and with k > 32 (a sum of draws).
+        let mut a = vec![0i64; 3000];
+        error_into(&mut test_rng(5), &mut a, 5.0).unwrap();
+        assert!(a.iter().all(|v| v.abs() <= 50) && a.iter().any(|&v| v != 0));
+        assert_eq!(&a[..], &error(&mut test_rng(5), 3000, 5.0).unwrap()[..]);
+    }
+
     #[test]
     fn os_rng_produces_distinct_streams() {
         let mut a = os_rng().unwrap();
@@ -578,7 +642,7 @@ mod tests {
                 let e = centered_binomial_word(&mut PatternRng(pattern, 0), per_pair, k);
                 assert_eq!(e.len(), per_pair);
                 let raised: Vec<usize> = (0..per_pair).filter(|&i| e[i] != low).collect();
-                assert!(raised.len() <= 1, "k = {k}, bit {bit}: {:?}", *e);
+                assert!(raised.len() <= 1, "k = {k}, bit {bit}: {:?}", e);
                 for i in raised {
                     assert_eq!(e[i], low + 1);
                     bits_read[i] += 1;

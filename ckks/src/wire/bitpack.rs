@@ -101,10 +101,43 @@ pub fn pack_rows(w: &mut Writer, rows: &[u64], n: usize, moduli: &[u64]) -> Resu
     let start = buf.len();
     buf.resize(start + len, 0);
     let dst = buf.get_mut(start..).unwrap_or_default();
+    if !pack_checked(dst, rows, n, moduli, &bits) {
+        buf.truncate(start);
+        return check_rows(rows, n, moduli);
+    }
+    Ok(())
+}
+
+/// Packs `values` (one row, every value below `modulus`) into `dst`, which must be exactly
+/// [`packed_len`]`(values.len(), &[modulus])` bytes long: the bytes [`pack_rows`] would append,
+/// written in place (a caller filling one buffer from several workers gives each its slice).
+///
+/// # Errors
+/// `Error::LengthMismatch` when `dst` has another length; `Error::ResidueOutOfRange` for a value
+/// not below `modulus` (`dst` then holds no meaningful bytes); errors of [`packed_len`].
+pub fn pack_into(dst: &mut [u8], values: &[u64], modulus: u64) -> Result<()> {
+    let bits = row_bits(&[modulus])?;
+    let expected = packed_len(values.len(), &[modulus])?;
+    if dst.len() != expected {
+        return Err(Error::LengthMismatch {
+            what: "packed row",
+            expected,
+            found: dst.len(),
+        });
+    }
+    if !pack_checked(dst, values, values.len(), &[modulus], &bits) {
+        return check_rows(values, values.len(), &[modulus]);
+    }
+    Ok(())
+}
+
+/// Packs `rows` (rows of `n` values, row i below `moduli[i]` at `bits[i]` bits each) into `dst`
+/// (of the packed length); false if a value is out of range (the bytes are then meaningless).
+fn pack_checked(dst: &mut [u8], rows: &[u64], n: usize, moduli: &[u64], bits: &[u32]) -> bool {
     let mut out_of_range = false;
     let mut bw = BitWriter::new(dst);
     if n > 0 {
-        for ((row, &q), &b) in rows.chunks_exact(n).zip(moduli).zip(&bits) {
+        for ((row, &q), &b) in rows.chunks_exact(n).zip(moduli).zip(bits) {
             // Range check folded into the packing loop (no branch per value).
             let mut bad = 0_u64;
             for &v in row {
@@ -115,11 +148,7 @@ pub fn pack_rows(w: &mut Writer, rows: &[u64], n: usize, moduli: &[u64]) -> Resu
         }
     }
     bw.finish();
-    if out_of_range {
-        buf.truncate(start);
-        return check_rows(rows, n, moduli);
-    }
-    Ok(())
+    !out_of_range
 }
 
 /// Appends, for each row, the residues at `indices` (in the order given), packed as a
@@ -660,6 +689,44 @@ mod tests {
                 max: 64
             })
         );
+    }
+
+    #[test]
+    fn pack_into_writes_what_pack_rows_appends() {
+        let q = (1u64 << 47) - 115;
+        let values: Vec<u64> = (0..37u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) % q)
+            .collect();
+        let expected = pack_naive(&values, values.len(), &[q]);
+        let mut dst = vec![0xAA_u8; expected.len()];
+        pack_into(&mut dst, &values, q).unwrap();
+        assert_eq!(dst, expected);
+        assert_eq!(dst, packed(&values, values.len(), &[q]));
+        // Power-of-two "moduli" (compressed values): every value below 2^t, t bits each.
+        let small: Vec<u64> = values.iter().map(|v| v >> 2).collect();
+        let mut dst = vec![0_u8; packed_len(small.len(), &[1 << 45]).unwrap()];
+        pack_into(&mut dst, &small, 1 << 45).unwrap();
+        assert_eq!(dst, pack_naive(&small, small.len(), &[1 << 45]));
+    }
+
+    #[test]
+    fn pack_into_refuses_a_wrong_length_or_an_out_of_range_value() {
+        let mut dst = vec![0_u8; 5];
+        pack_into(&mut dst, &[1, 2, 3], 1 << 12).unwrap();
+        assert_eq!(dst, pack_naive(&[1, 2, 3], 3, &[1 << 12]));
+        let mut short = vec![0_u8; 4];
+        assert!(matches!(
+            pack_into(&mut short, &[1, 2, 3], 1 << 12),
+            Err(Error::LengthMismatch {
+                expected: 5,
+                found: 4,
+                ..
+            })
+        ));
+        assert!(matches!(
+            pack_into(&mut dst, &[1, 1 << 12, 3], 1 << 12),
+            Err(Error::ResidueOutOfRange { .. })
+        ));
     }
 
     #[test]

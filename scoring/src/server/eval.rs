@@ -10,10 +10,13 @@
 //! The c0 targets come from the class inverse NTT (coefficients 8j + 7 only) or, for small
 //! catalogs, from direct sums in coefficient form ([`super::targets`]).
 
+use std::cell::RefCell;
+
 use ckks::ring::{Coeff, Poly};
 use ckks::sampling;
+use ckks::wire::bitpack;
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
 use super::encode::Block;
 use super::kernels::{add_scaled_small, rescale_values, uniform_symmetric};
@@ -21,17 +24,72 @@ use super::prepare::{Key, Prepared};
 use super::targets::{TernaryMasks, sparse_product_at, ternary_product_at};
 use super::{EncodedCatalog, TargetMethod};
 use crate::error::Result;
-use crate::protocol::{ResponseMode, pack_c1_block, target_index};
+use crate::protocol::target_index;
 
-/// The response parts of one block: `c1'` packed (n values) and `c0'` (targets, or all n
-/// values).
-pub(super) type BlockOutput = (Vec<u8>, Vec<u64>);
+/// Values of `c1'` compressed and packed together: a multiple of 8 (whole bytes at any width).
+const PACK_CHUNK: usize = 512;
 
 fn missing() -> crate::Error {
     ckks::Error::ParamsMismatch.into()
 }
 
-/// Evaluates one block with model privacy: re-randomized, only the targets of `c0'`.
+/// Buffers one evaluation thread reuses from block to block (no allocation or zero-filling
+/// per block). The secret ones (u, its transform, e1) are wiped after every block.
+#[derive(Default)]
+struct Scratch {
+    /// The ternary u (secret).
+    u: Vec<i8>,
+    /// `F u` in NTT form on the key rows (secret).
+    u_hat: Vec<u64>,
+    /// The error e1 of `c1'` (secret).
+    e1: Vec<i64>,
+    /// The rows of `c1` before the rescale.
+    c1: Vec<u64>,
+    /// One row of `c0 W + F u pk0` for the class inverse, and its target coefficients.
+    row: Vec<u64>,
+    targets: Vec<u64>,
+}
+
+impl Scratch {
+    /// Sizes every buffer for n coefficients, `rows` rows of Q and `key_rows` rows of `Q_k`.
+    fn size(&mut self, n: usize, rows: usize, key_rows: usize) {
+        self.u.resize(n, 0);
+        self.u_hat.resize(key_rows * n, 0);
+        self.e1.resize(n, 0);
+        self.c1.resize(rows * n, 0);
+        self.row.resize(n, 0);
+        self.targets.resize(n / crate::profile::FEATURE_COUNT, 0);
+    }
+
+    /// Overwrites the secrets with zeros (volatile writes the compiler keeps).
+    fn wipe(&mut self) {
+        self.u.as_mut_slice().zeroize();
+        self.u_hat.as_mut_slice().zeroize();
+        self.e1.as_mut_slice().zeroize();
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in use) and wipes their
+/// secrets afterwards, whatever `f` returns.
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    let run = |scratch: &mut Scratch| {
+        let result = f(scratch);
+        scratch.wipe();
+        result
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => run(&mut scratch),
+        Err(_) => run(&mut Scratch::default()),
+    })
+}
+
+/// Evaluates one block with model privacy (re-randomized, only the targets of `c0'`): packs
+/// `c1'` into `c1_out` (the block's slice of the response) and returns the `c0'` targets,
+/// modulus-major.
 ///
 /// # Errors
 /// [`ckks::Error::ParamsMismatch`] if the prepared request lacks what the catalog's method
@@ -41,77 +99,98 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
     req: &Prepared,
     block: &Block,
     rng: &mut R,
-) -> Result<BlockOutput> {
+    c1_out: &mut [u8],
+) -> Result<Vec<u64>> {
     let params = catalog.params();
     let basis = params.ckks().basis();
     let n = params.n();
-    let key = req.key.as_ref().ok_or_else(missing)?;
     let key_rows = catalog.key_factors.len();
-    let sigma = params.ckks().sigma();
-
-    let u = sampling::ternary(rng, n);
-    // F u in NTT form on the key rows: u maps to {-F, 0, F} mod q_r before the transform.
-    let mut u_hat = Zeroizing::new(vec![0u64; key_rows * n]);
-    for ((r, row), &factor) in u_hat
-        .chunks_exact_mut(n)
-        .enumerate()
-        .zip(&catalog.key_factors)
-    {
-        let plan = basis.plan(r).ok_or_else(missing)?;
-        let minus = plan.modulus().neg(factor);
-        for (x, &t) in row.iter_mut().zip(u.iter()) {
-            let positive = u64::from(t > 0).wrapping_neg();
-            let negative = u64::from(t < 0).wrapping_neg();
-            *x = (factor & positive) | (minus & negative);
-        }
-        plan.forward(row);
-    }
-
-    // c1' = rescale(a W + F u a' + F e1), compressed.
-    let mut c1 = vec![0u64; basis.len() * n];
-    for (r, row) in c1.chunks_exact_mut(n).enumerate() {
-        let plan = basis.plan(r).ok_or_else(missing)?;
-        plan.mul_into(
-            row,
-            req.a.row(r).ok_or_else(missing)?,
-            block.weights.row(r).ok_or_else(missing)?,
-        );
-        if let (Some(ur), Some(ar)) = (u_hat.get(r * n..(r + 1) * n), key.a.get(r * n..(r + 1) * n))
+    with_scratch(|s| {
+        s.size(n, basis.len(), key_rows);
+        let key = req.key.as_ref().ok_or_else(missing)?;
+        sampling::ternary_into(rng, &mut s.u);
+        // F u in NTT form on the key rows: u maps to {-F, 0, F} mod q_r before the transform.
+        for ((r, row), &factor) in s
+            .u_hat
+            .chunks_exact_mut(n)
+            .enumerate()
+            .zip(&catalog.key_factors)
         {
-            plan.mul_add_assign(row, ur, ar);
+            let plan = basis.plan(r).ok_or_else(missing)?;
+            let minus = plan.modulus().neg(factor);
+            for (x, &t) in row.iter_mut().zip(s.u.iter()) {
+                let positive = u64::from(t > 0).wrapping_neg();
+                let negative = u64::from(t < 0).wrapping_neg();
+                *x = (factor & positive) | (minus & negative);
+            }
+            plan.forward(row);
         }
-        plan.inverse(row);
-    }
-    let e1 = sampling::error(rng, n, sigma)?;
-    let c1 = finish_c1(catalog, c1, &e1)?;
 
-    // c0' targets = rescale(c0 W + F u pk0 + B + F e0 + flood).
+        // c1' = rescale(a W + F u a' + F e1), compressed.
+        for (r, row) in s.c1.chunks_exact_mut(n).enumerate() {
+            let plan = basis.plan(r).ok_or_else(missing)?;
+            plan.mul_into(
+                row,
+                req.a.row(r).ok_or_else(missing)?,
+                block.weights.row(r).ok_or_else(missing)?,
+            );
+            if let (Some(ur), Some(ar)) = (
+                s.u_hat.get(r * n..(r + 1) * n),
+                key.a.get(r * n..(r + 1) * n),
+            ) {
+                plan.mul_add_assign(row, ur, ar);
+            }
+            plan.inverse(row);
+        }
+        sampling::error_into(rng, &mut s.e1, params.ckks().sigma())?;
+        finish_c1(catalog, &mut s.c1, &s.e1, c1_out)?;
+
+        // c0' targets = rescale(c0 W + F u pk0 + B + F e0 + flood).
+        let products = block.products;
+        let mut values = Vec::with_capacity(basis.len() * products);
+        match catalog.target_method {
+            TargetMethod::Direct => direct_targets(catalog, req, key, block, &s.u, &mut values)?,
+            TargetMethod::ClassInverse => class_targets(catalog, req, key, block, s, &mut values)?,
+        }
+        add_target_noise(catalog, block, rng, &mut values)?;
+        Ok(rescale_values(
+            basis,
+            &catalog.rescale_inverses,
+            &values,
+            products,
+        ))
+    })
+}
+
+/// Adds the bias, `F e0` on the key rows and, for `private-plus`, the flooding noise to the
+/// target values of one block (modulus-major).
+fn add_target_noise<R: CryptoRng + ?Sized>(
+    catalog: &EncodedCatalog,
+    block: &Block,
+    rng: &mut R,
+    values: &mut [u64],
+) -> Result<()> {
+    let params = catalog.params();
     let products = block.products;
-    let mut values = Vec::with_capacity(basis.len() * products);
-    match catalog.target_method {
-        TargetMethod::Direct => direct_targets(catalog, req, key, block, &u, &mut values)?,
-        TargetMethod::ClassInverse => class_targets(catalog, req, key, block, &u_hat, &mut values)?,
-    }
-    let e0 = sampling::error(rng, products, sigma)?;
+    let mut e0 = sampling::error(rng, products, params.ckks().sigma())?;
     let flood_bound = params.flood_bound();
-    let flood: Vec<i128> = (0..products)
-        .map(|_| uniform_symmetric(flood_bound, rng))
-        .collect::<Result<_>>()?;
+    let flood: Vec<i128> = if flood_bound > 0 {
+        (0..products)
+            .map(|_| uniform_symmetric(flood_bound, rng))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
     for (r, (row, m)) in values
         .chunks_mut(products.max(1))
-        .zip(basis.moduli())
+        .zip(params.ckks().basis().moduli())
         .enumerate()
     {
         let factor = catalog.key_factors.get(r).copied();
         let factor_shoup = factor.map(|f| m.shoup(f));
-        for (j, ((x, &b), &f)) in row
-            .iter_mut()
-            .zip(block.bias_row(r))
-            .zip(&flood)
-            .enumerate()
-        {
+        for (j, (x, &b)) in row.iter_mut().zip(block.bias_row(r)).enumerate() {
             let mut v = m.add(*x, b);
-            if flood_bound > 0 {
+            if let Some(&f) = flood.get(j) {
                 v = m.add(v, m.reduce_i128(f));
             }
             if let (Some(factor), Some(fs), Some(&e)) = (factor, factor_shoup, e0.get(j)) {
@@ -120,17 +199,19 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
             *x = v;
         }
     }
-    let c0 = rescale_values(basis, &catalog.rescale_inverses, &values, products);
-    Ok((pack_c1_block(params, ResponseMode::Private, &c1)?, c0))
+    e0.zeroize();
+    Ok(())
 }
 
-/// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, and compresses them.
-fn finish_c1(catalog: &EncodedCatalog, mut c1: Vec<u64>, e1: &[i64]) -> Result<Vec<u64>> {
+/// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, compresses them and packs
+/// them into `out`.
+fn finish_c1(catalog: &EncodedCatalog, c1: &mut [u64], e1: &[i64], out: &mut [u8]) -> Result<()> {
     let params = catalog.params();
     let basis = params.ckks().basis();
     let n = params.n();
     let key_rows = catalog.key_factors.len();
     let moduli = basis.moduli();
+    let compressed = 1u64 << params.compressed_bits();
     // Two primes with q_1 < q_0: one fused pass. With the key at q_0 it adds e1 after the
     // rescale, exactly the same as F e1 before it (F = q_1 does not change [x]_(q_1));
     // otherwise F e1 goes onto the key rows first.
@@ -142,10 +223,23 @@ fn finish_c1(catalog: &EncodedCatalog, mut c1: Vec<u64>, e1: &[i64]) -> Result<V
     }
     if let Some(fused) = &catalog.fused_c1 {
         let (low, high) = c1.split_at(n);
-        return Ok(fused.apply(low, high, post.then_some(e1)));
+        let bytes = out.len() / (n / PACK_CHUNK).max(1);
+        let mut values = [0u64; PACK_CHUNK];
+        for (((dst, low), high), e) in out
+            .chunks_exact_mut(bytes.max(1))
+            .zip(low.chunks_exact(PACK_CHUNK))
+            .zip(high.chunks_exact(PACK_CHUNK))
+            .zip(e1.chunks_exact(PACK_CHUNK))
+        {
+            fused.apply(low, high, post.then_some(e), &mut values);
+            bitpack::pack_into(dst, &values, compressed)?;
+        }
+        return Ok(());
     }
-    let p = rescale_to_output(Poly::<Coeff>::from_rows(basis, c1)?)?;
-    catalog.output_compressor.compress(&p)
+    let p = rescale_to_output(Poly::<Coeff>::from_rows(basis, c1.to_vec())?)?;
+    let values = catalog.output_compressor.compress(&p)?;
+    bitpack::pack_into(out, &values, compressed)?;
+    Ok(())
 }
 
 /// The targets of `c0 W + F u pk0` by direct sums, modulus-major, appended to `values`.
@@ -191,13 +285,13 @@ fn direct_targets(
 }
 
 /// The targets of `c0 W + F u pk0` by the class inverse NTT, modulus-major, appended to
-/// `values`.
+/// `values` (`scratch.u_hat` holds `F u` in NTT form).
 fn class_targets(
     catalog: &EncodedCatalog,
     req: &Prepared,
     key: &Key,
     block: &Block,
-    u_hat: &[u64],
+    scratch: &mut Scratch,
     values: &mut Vec<u64>,
 ) -> Result<()> {
     let params = catalog.params();
@@ -205,25 +299,25 @@ fn class_targets(
     let n = params.n();
     let c0 = req.c0_ntt.as_ref().ok_or_else(missing)?;
     let p0 = key.p0_ntt.as_deref().ok_or_else(missing)?;
-    let mut buf = vec![0u64; n];
-    let mut out = vec![0u64; n / crate::profile::FEATURE_COUNT];
+    let (buf, out, u_hat) = (&mut scratch.row, &mut scratch.targets, &scratch.u_hat);
     for (r, class) in catalog.class_inverse.iter().enumerate() {
         let plan = basis.plan(r).ok_or_else(missing)?;
         plan.mul_into(
-            &mut buf,
+            buf,
             c0.row(r).ok_or_else(missing)?,
             block.weights.row(r).ok_or_else(missing)?,
         );
         if let (Some(ur), Some(pr)) = (u_hat.get(r * n..(r + 1) * n), p0.get(r * n..(r + 1) * n)) {
-            plan.mul_add_assign(&mut buf, ur, pr);
+            plan.mul_add_assign(buf, ur, pr);
         }
-        class.apply(&buf, &mut out)?;
+        class.apply(buf, out)?;
         values.extend(out.iter().take(block.products));
     }
     Ok(())
 }
 
 /// Evaluates one block without model privacy: `(a W, c0 W + B)` rescaled, every coefficient.
+/// Packs `c1'` into `c1_out` and returns every coefficient of `c0'`.
 ///
 /// # Errors
 /// As [`private_block`].
@@ -231,8 +325,10 @@ pub(super) fn open_block(
     catalog: &EncodedCatalog,
     req: &Prepared,
     block: &Block,
-) -> Result<BlockOutput> {
-    let basis = catalog.params().ckks().basis();
+    c1_out: &mut [u8],
+) -> Result<Vec<u64>> {
+    let params = catalog.params();
+    let basis = params.ckks().basis();
     let c0_ntt = req.c0_ntt.as_ref().ok_or_else(missing)?;
     let c1 = rescale_to_output(req.a.mul(&block.weights)?.into_coeff())?;
     let mut c0 = c0_ntt.mul(&block.weights)?.into_coeff();
@@ -246,8 +342,8 @@ pub(super) fn open_block(
         debug_assert_eq!(row.len(), n);
     }
     let c0 = rescale_to_output(c0)?;
-    let c1 = pack_c1_block(catalog.params(), ResponseMode::Open, c1.as_slice())?;
-    Ok((c1, c0.into_rows()))
+    bitpack::pack_into(c1_out, c1.as_slice(), params.output_modulus())?;
+    Ok(c0.into_rows())
 }
 
 /// Rescales a coefficient-form polynomial from Q down to its first modulus.

@@ -18,44 +18,107 @@ use crate::error::Result;
 ///
 /// The rescale is `(x_0 - c) q_1^-1 mod q_0` with `c = [x_1]_(q_1)` centered, and compression
 /// takes `round(2^t y / q_0) mod 2^t` of the result y, which only depends on the fraction
-/// `frac(y / q_0)`. So with `z = x_0 - c + q_1 e + 2 q_0` (a positive integer below 2^53, e the
-/// small value added after the rescale, `q_1 e` being e before it) and
-/// `K = round(2^128 (q_1^-1 mod q_0) / q_0)`, `z K mod 2^128` is `2^128 frac(y / q_0)` up to
-/// `z / 2 < 2^52` units: an error below 2^-76, while `2^t y / q_0` is at least `1/(2 q_0)`
-/// away from a tie. The result is therefore the exactly rounded compression, from two
-/// multiplications instead of a Shoup product and a second fixed-point product.
+/// `frac(y / q_0)`. So with `z = x_0 - c + q_1 e + q_0` (e the small value added after the
+/// rescale, `q_1 e` being e before it; z is a positive integer below `3 q_0 < 2^52` for
+/// `(|e| + 1/2) q_1 < q_0`) and `K = round(2^128 (q_1^-1 mod q_0) / q_0)`, `z K mod 2^128` is
+/// `2^128 frac(y / q_0)` up to `z / 2 < 2^51` units: an error below 2^-77, while `2^t y / q_0`
+/// is at least `1/(2 q_0)` away from a tie. The result is therefore the exactly rounded
+/// compression, from two multiplications instead of a Shoup product and a second fixed-point
+/// product.
+///
+/// On processors with AVX-512 IFMA the same exactly rounded values come from 52-bit
+/// arithmetic, eight lanes at a time: y by a Shoup product, then `floor(y R / 2^52)` with
+/// `R = floor(2^(52 + t) / q_0)`, which is the quotient `floor(2^t y / q_0)` or one below it,
+/// corrected and rounded from the remainder `2^t y - quotient q_0 < 2 q_0` (computed mod 2^52).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FusedRescaleCompress {
+    q0: u64,
     q1: Modulus,
-    /// `2 q_0`, keeping z positive.
+    /// `q_0`, keeping z positive.
     offset: u64,
     k: u128,
     bits: u32,
+    /// `q_1^-1 mod q_0`, its 52-bit Shoup constant and `R = floor(2^(52 + t) / q_0)`.
+    inv: u64,
+    inv_shoup52: u64,
+    r52: u64,
+    #[cfg(target_arch = "x86_64")]
+    simd: Option<ckks::ring::simd::Ifma>,
 }
 
 impl FusedRescaleCompress {
-    /// The constants for `q_1 < q_0 < 2^50` and `1 <= bits <= 50`, else `None`.
-    pub(crate) fn new(q0: &Modulus, q1: &Modulus, bits: u32) -> Option<Self> {
+    /// The constants for `q_1 < q_0 < 2^50`, `1 <= bits <= 50` with `2^bits < q_0`, and values
+    /// added after the rescale of magnitude at most `max_post` with `(max_post + 1/2) q_1 < q_0`;
+    /// else `None`.
+    pub(crate) fn new(q0: &Modulus, q1: &Modulus, bits: u32, max_post: u64) -> Option<Self> {
         use num_bigint::BigUint;
         use num_traits::ToPrimitive;
-        if !(q1.value() < q0.value() && q0.value() < 1 << 50 && (1..=50).contains(&bits)) {
+        let fits = q1.value() < q0.value()
+            && q0.value() < 1 << 50
+            && (1..=50).contains(&bits)
+            && (1u64 << bits) < q0.value()
+            && u128::from(max_post)
+                .checked_mul(2)
+                .map(|m| (m + 1) * u128::from(q1.value()) < 2 * u128::from(q0.value()))
+                == Some(true);
+        if !fits {
             return None;
         }
         let inv = q0.inv(q1.value() % q0.value())?;
         let q0_big = BigUint::from(q0.value());
         // round(inv 2^128 / q_0) < 2^128 since inv < q_0.
         let k = ((BigUint::from(inv) << 129u32) + &q0_big) / (q0_big << 1u32);
+        // Both below 2^52: inv < q_0, and 2^(52 + t) / q_0 < 2^52 for 2^t < q_0.
+        let inv_shoup52 = ((u128::from(inv) << 52) / u128::from(q0.value())) as u64;
+        let r52 = ((1u128 << (52 + bits)) / u128::from(q0.value())) as u64;
         Some(Self {
+            q0: q0.value(),
             q1: *q1,
-            offset: 2 * q0.value(),
+            offset: q0.value(),
             k: k.to_u128()?,
             bits,
+            inv,
+            inv_shoup52,
+            r52,
+            #[cfg(target_arch = "x86_64")]
+            simd: ckks::ring::simd::Ifma::try_new(),
         })
     }
 
+    /// As [`FusedRescaleCompress::new`], on the scalar path only (tests compare the two).
+    #[cfg(all(test, target_arch = "x86_64"))]
+    fn scalar_only(mut self) -> Self {
+        self.simd = None;
+        self
+    }
+
     /// The compressed rescale of the coefficient rows `low` (mod q_0) and `high` (mod q_1),
-    /// plus the small values `post` (|e| <= 2^10) added after the rescale, if any.
-    pub(crate) fn apply(&self, low: &[u64], high: &[u64], post: Option<&[i64]>) -> Vec<u64> {
+    /// plus the small values `post` (within the constructor's bound) added after the rescale,
+    /// if any, into `out` (as many values as the shortest of the slices).
+    pub(crate) fn apply(&self, low: &[u64], high: &[u64], post: Option<&[i64]>, out: &mut [u64]) {
+        let len = out.len().min(low.len()).min(high.len());
+        let len = post.map_or(len, |e| len.min(e.len()));
+        let (Some(out), Some(low), Some(high)) =
+            (out.get_mut(..len), low.get(..len), high.get(..len))
+        else {
+            return;
+        };
+        let post = post.and_then(|e| e.get(..len));
+        #[cfg(target_arch = "x86_64")]
+        let done = self
+            .simd
+            .map_or(0, |simd| self.apply_ifma(simd, low, high, post, out));
+        #[cfg(not(target_arch = "x86_64"))]
+        let done = 0;
+        let (Some(out), Some(low), Some(high)) =
+            (out.get_mut(done..), low.get(done..), high.get(done..))
+        else {
+            return;
+        };
+        self.apply_scalar(low, high, post.and_then(|e| e.get(done..)), out);
+    }
+
+    fn apply_scalar(&self, low: &[u64], high: &[u64], post: Option<&[i64]>, out: &mut [u64]) {
         let q1 = self.q1.value() as i64;
         let half = 1u128 << (127 - self.bits);
         let shift = 128 - self.bits;
@@ -64,18 +127,83 @@ impl FusedRescaleCompress {
             ((u128::from(z).wrapping_mul(self.k).wrapping_add(half)) >> shift) as u64
         };
         match post {
-            Some(e) => low
-                .iter()
-                .zip(high)
-                .zip(e)
-                .map(|((&x0, &x1), &v)| compress(x0, x1, v))
-                .collect(),
-            None => low
-                .iter()
-                .zip(high)
-                .map(|(&x0, &x1)| compress(x0, x1, 0))
-                .collect(),
+            Some(e) => {
+                for (((y, &x0), &x1), &v) in out.iter_mut().zip(low).zip(high).zip(e) {
+                    *y = compress(x0, x1, v);
+                }
+            }
+            None => {
+                for ((y, &x0), &x1) in out.iter_mut().zip(low).zip(high) {
+                    *y = compress(x0, x1, 0);
+                }
+            }
         }
+    }
+
+    /// The IFMA path on the leading multiple of 8 values (all slices of one length); returns
+    /// how many values it wrote.
+    #[cfg(target_arch = "x86_64")]
+    fn apply_ifma(
+        &self,
+        simd: ckks::ring::simd::Ifma,
+        low: &[u64],
+        high: &[u64],
+        post: Option<&[i64]>,
+        out: &mut [u64],
+    ) -> usize {
+        use core::arch::x86_64::__m512i;
+        let zeros = [0i64; 8];
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                let (f, dq, ifma) = (simd.avx512f, simd.avx512dq, simd.avx512ifma);
+                let splat = |v: u64| f._mm512_set1_epi64(v as i64);
+                let (q0, q1) = (splat(self.q0), splat(self.q1.value()));
+                let (half1, offset) = (splat(self.q1.value() / 2), splat(self.offset));
+                let (inv, inv_shoup) = (splat(self.inv), splat(self.inv_shoup52));
+                let (r52, one) = (splat(self.r52), splat(1));
+                let mask52 = splat((1 << 52) - 1);
+                let mask_t = splat((1 << self.bits) - 1);
+                let shift_t = splat(u64::from(self.bits));
+                let zero = f._mm512_setzero_si512();
+                let (out8, _) = out.as_chunks_mut::<8>();
+                let (low8, _) = low.as_chunks::<8>();
+                let (high8, _) = high.as_chunks::<8>();
+                let e8 = post.map(|e| e.as_chunks::<8>().0);
+                for (i, ((dst, x0), x1)) in out8.iter_mut().zip(low8).zip(high8).enumerate() {
+                    let x0: __m512i = pulp::cast(*x0);
+                    let x1: __m512i = pulp::cast(*x1);
+                    let e: __m512i = pulp::cast(*e8.and_then(|e| e.get(i)).unwrap_or(&zeros));
+                    // z = x0 + q0 - [x1] + e q1, exact mod 2^64 and in (0, 2^52).
+                    let above = f._mm512_cmpgt_epu64_mask(x1, half1);
+                    let z = f._mm512_sub_epi64(f._mm512_add_epi64(x0, offset), x1);
+                    let z = f._mm512_mask_add_epi64(z, above, z, q1);
+                    let z = f._mm512_add_epi64(z, dq._mm512_mullo_epi64(e, q1));
+                    // y = z q1^-1 mod q0 (Shoup: the remainder is in [0, 2 q0)).
+                    let quot = ifma._mm512_madd52hi_epu64(zero, z, inv_shoup);
+                    let rem = f._mm512_sub_epi64(
+                        ifma._mm512_madd52lo_epu64(zero, z, inv),
+                        ifma._mm512_madd52lo_epu64(zero, quot, q0),
+                    );
+                    let rem = f._mm512_and_si512(rem, mask52);
+                    let y = f._mm512_min_epu64(rem, f._mm512_sub_epi64(rem, q0));
+                    // floor(2^t y / q0) or one below, its remainder, then rounding.
+                    let quot = ifma._mm512_madd52hi_epu64(zero, y, r52);
+                    let rem = f._mm512_sub_epi64(
+                        f._mm512_sllv_epi64(y, shift_t),
+                        ifma._mm512_madd52lo_epu64(zero, quot, q0),
+                    );
+                    let rem = f._mm512_and_si512(rem, mask52);
+                    let short = f._mm512_cmpge_epu64_mask(rem, q0);
+                    let quot = f._mm512_mask_add_epi64(quot, short, quot, one);
+                    let rem = f._mm512_mask_sub_epi64(rem, short, rem, q0);
+                    let up = f._mm512_cmpgt_epu64_mask(f._mm512_add_epi64(rem, rem), q0);
+                    let quot = f._mm512_mask_add_epi64(quot, up, quot, one);
+                    *dst = pulp::cast(f._mm512_and_si512(quot, mask_t));
+                }
+                8 * out8.len()
+            },
+        )
     }
 }
 
@@ -193,7 +321,7 @@ mod tests {
     use super::*;
     use ckks::ring::Poly;
     use rand_chacha::ChaCha20Rng;
-    use rand_core::SeedableRng;
+    use rand_core::{RngCore, SeedableRng};
     use std::sync::Arc;
 
     fn basis() -> Arc<RnsBasis> {
@@ -230,12 +358,17 @@ mod tests {
         let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
         let q0 = u128::from(m0.value());
         let t = 47;
-        let fused = FusedRescaleCompress::new(m0, m1, t).unwrap();
+        let fused = FusedRescaleCompress::new(m0, m1, t, 21).unwrap();
         let (low, high) = (p.row(0).unwrap(), p.row(1).unwrap());
         // Exact rounding of 2^t y / q_0, y the rescaled value plus e (mod q_0).
         let exact = |y: u64| (((u128::from(y) << (t + 1)) + q0) / (2 * q0)) as u64 & ((1 << t) - 1);
         let want: Vec<u64> = rescaled.row(0).unwrap().iter().map(|&y| exact(y)).collect();
-        assert_eq!(fused.apply(low, high, None), want);
+        let apply = |post: Option<&[i64]>| {
+            let mut out = vec![u64::MAX; b.n()];
+            fused.apply(low, high, post, &mut out);
+            out
+        };
+        assert_eq!(apply(None), want);
         let e: Vec<i64> = (0..b.n()).map(|i| (i % 43) as i64 - 21).collect();
         let want: Vec<u64> = rescaled
             .row(0)
@@ -244,19 +377,52 @@ mod tests {
             .zip(&e)
             .map(|(&y, &v)| exact(m0.add(y, m0.reduce_i64(v))))
             .collect();
-        assert_eq!(fused.apply(low, high, Some(&e)), want);
+        assert_eq!(apply(Some(&e)), want);
         // The compressor of the protocol agrees (it is exact but within 2^-14 of a tie).
         let q0_basis = RnsBasis::new(b.n(), &[m0.value()]).unwrap();
         let c = crate::compress::Compressor::new(&q0_basis, t).unwrap();
         let two_step = c.compress(&rescaled).unwrap();
         let differ = two_step
             .iter()
-            .zip(fused.apply(low, high, None))
+            .zip(apply(None))
             .filter(|(a, b)| a != &b)
             .count();
         assert!(differ <= 2, "{differ} coefficients differ");
-        assert!(FusedRescaleCompress::new(m1, m0, t).is_none());
-        assert!(FusedRescaleCompress::new(m0, m1, 51).is_none());
+        assert!(FusedRescaleCompress::new(m1, m0, t, 21).is_none());
+        assert!(FusedRescaleCompress::new(m0, m1, 51, 21).is_none());
+        // q_1 e must stay below q_0 (q_0 / q_1 is about 32 here).
+        assert!(FusedRescaleCompress::new(m0, m1, t, 40).is_none());
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn ifma_and_scalar_paths_agree_on_every_edge() {
+        let b = basis();
+        let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
+        let (q0, q1) = (m0.value(), m1.value());
+        let fused = FusedRescaleCompress::new(m0, m1, 47, 21).unwrap();
+        let scalar = fused.scalar_only();
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let mut low: Vec<u64> = (0..1003).map(|_| rng.next_u64() % q0).collect();
+        let mut high: Vec<u64> = (0..1003).map(|_| rng.next_u64() % q1).collect();
+        let mut e: Vec<i64> = (0..1003).map(|i| (i % 43) as i64 - 21).collect();
+        // The extremes of each input, and the centering threshold of x1.
+        let edges = [
+            (0, 0, -21),
+            (q0 - 1, q1 - 1, 21),
+            (0, q1 / 2, -21),
+            (q0 - 1, q1 / 2 + 1, 21),
+        ];
+        for (i, &(x0, x1, v)) in edges.iter().enumerate() {
+            (low[i], high[i], e[i]) = (x0, x1, v);
+        }
+        for post in [None, Some(&e[..])] {
+            let mut fast = vec![0; low.len()];
+            let mut slow = vec![1; low.len()];
+            fused.apply(&low, &high, post, &mut fast);
+            scalar.apply(&low, &high, post, &mut slow);
+            assert_eq!(fast, slow);
+        }
     }
 
     #[test]

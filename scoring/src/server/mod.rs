@@ -42,7 +42,6 @@ use ckks::sampling::{self, Seed};
 use rand_core::{CryptoRng, SeedableRng};
 
 use encode::Block;
-use eval::BlockOutput;
 use kernels::{FusedRescaleCompress, rescale_inverses};
 use prepare::Prepared;
 
@@ -51,7 +50,7 @@ use crate::compress::Compressor;
 use crate::error::{Error, Result};
 use crate::presets::PresetParams;
 use crate::profile::FEATURE_COUNT;
-use crate::protocol::{ResponseMode, ScoreRequest, encode_response, message_preset};
+use crate::protocol::{ResponseBuffer, ResponseMode, ScoreRequest, message_preset};
 
 /// The generator of a block's secrets.
 #[cfg(not(target_arch = "wasm32"))]
@@ -162,8 +161,14 @@ impl EncodedCatalog {
                 ClassInverse::new(plan, FEATURE_COUNT, FEATURE_COUNT - 1)
             })
             .collect::<core::result::Result<Vec<_>, _>>()?;
+        // With the key at q_0 the error e1 is added after the rescale, inside the fused pass.
+        let max_post = if key_rows == 1 {
+            sampling::error_bound(params.ckks().sigma())?
+        } else {
+            0
+        };
         let fused_c1 = match basis.moduli() {
-            [q0, q1] => FusedRescaleCompress::new(q0, q1, params.compressed_bits()),
+            [q0, q1] => FusedRescaleCompress::new(q0, q1, params.compressed_bits(), max_post),
             _ => None,
         };
         Ok(Self {
@@ -243,39 +248,57 @@ pub fn score_with<R: CryptoRng + ?Sized>(
         .iter()
         .map(|_| sampling::fresh_seed(rng))
         .collect();
-    let results = map_blocks(&catalog.blocks, &seeds, |block, seed| {
-        if private {
-            eval::private_block(catalog, &prepared, block, &mut BlockRng::from_seed(*seed))
-        } else {
-            eval::open_block(catalog, &prepared, block)
-        }
-    })?;
     let mode = if private {
         ResponseMode::Private
     } else {
         ResponseMode::Open
     };
-    let (c1, c0): (Vec<Vec<u8>>, Vec<Vec<u64>>) = results.into_iter().unzip();
-    let c0: Vec<u64> = c0.concat();
-    encode_response(params, (mode, catalog.fingerprint, catalog.count), &c1, &c0)
+    let mut response = ResponseBuffer::new(params, (mode, catalog.fingerprint, catalog.count))?;
+    let c0 = map_blocks(
+        &catalog.blocks,
+        &seeds,
+        response.c1_blocks_mut(),
+        |block, seed, c1_out| {
+            if private {
+                let mut rng = BlockRng::from_seed(*seed);
+                eval::private_block(catalog, &prepared, block, &mut rng, c1_out)
+            } else {
+                eval::open_block(catalog, &prepared, block, c1_out)
+            }
+        },
+    )?;
+    response.finish(&c0.concat())
 }
 
-/// Evaluates every block, in parallel when the `parallel` feature is on (not on wasm32) and
-/// there is more than one block; results in block order.
-fn map_blocks<F>(blocks: &[Block], seeds: &[Seed], f: F) -> Result<Vec<BlockOutput>>
+/// Evaluates every block into its slice of the response, in parallel when the `parallel`
+/// feature is on (not on wasm32) and there is more than one block; the `c0'` values in block
+/// order.
+fn map_blocks<F>(
+    blocks: &[Block],
+    seeds: &[Seed],
+    c1_out: core::slice::ChunksExactMut<'_, u8>,
+    f: F,
+) -> Result<Vec<Vec<u64>>>
 where
-    F: Fn(&Block, &Seed) -> Result<BlockOutput> + Sync + Send,
+    F: Fn(&Block, &Seed, &mut [u8]) -> Result<Vec<u64>> + Sync + Send,
 {
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
     if blocks.len() > 1 {
         use rayon::prelude::*;
+        let c1_out: Vec<&mut [u8]> = c1_out.collect();
         return blocks
             .par_iter()
             .zip(seeds.par_iter())
-            .map(|(b, s)| f(b, s))
+            .zip(c1_out.into_par_iter())
+            .map(|((b, s), out)| f(b, s, out))
             .collect();
     }
-    blocks.iter().zip(seeds).map(|(b, s)| f(b, s)).collect()
+    blocks
+        .iter()
+        .zip(seeds)
+        .zip(c1_out)
+        .map(|((b, s), out)| f(b, s, out))
+        .collect()
 }
 
 /// Sets the number of threads that evaluate large catalogs (rayon's global pool). Call once,
