@@ -114,31 +114,42 @@ pub fn ternary_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i8]) {
     // (no branch on the byte's value). The last positions take a prefix of the digits.
     let mut filled = 0usize;
     let mut bytes = Zeroizing::new([0u8; 256]);
-    let mut digits = Zeroizing::new([0i8; TRITS_PER_BYTE]);
     while filled < n {
         rng.fill_bytes(bytes.as_mut_slice());
         for &byte in bytes.iter() {
             if filled >= n {
                 break;
             }
-            let mut b = byte;
-            for digit in digits.iter_mut() {
-                *digit = (b % 3) as i8 - 1;
-                b /= 3;
-            }
-            // Whole groups of five digits, then a prefix at the end (a branch on the position,
-            // not on the byte).
-            if let Some(slot) = out.get_mut(filled..filled + TRITS_PER_BYTE) {
-                slot.copy_from_slice(digits.as_slice());
+            let digits = trit_bytes(byte).to_le_bytes().map(|d| d as i8);
+            // Eight bytes at once where they fit (the three after the five digits are
+            // overwritten next), then a prefix at the end: a branch on the position, not on
+            // the byte.
+            if let Some(slot) = out.get_mut(filled..filled + digits.len()) {
+                slot.copy_from_slice(&digits);
             } else {
-                let take = n - filled;
-                for (slot, &d) in out.iter_mut().skip(filled).zip(digits.iter().take(take)) {
+                for (slot, &d) in out
+                    .iter_mut()
+                    .skip(filled)
+                    .zip(digits.iter().take(TRITS_PER_BYTE))
+                {
                     *slot = d;
                 }
             }
             filled += TRITS_PER_BYTE * usize::from(byte < ACCEPT_BELOW);
         }
     }
+}
+
+/// The five base-3 digits d_i of `byte` (least significant first) as the bytes `d_i - 1`
+/// (two's complement) of one word, bytes 5 to 7 zero. The digits come from independent
+/// divisions by 3^i (multiplications by constants) and are assembled in a register: building
+/// them in memory byte by byte and reading them back as one word stalls store forwarding.
+#[inline(always)]
+fn trit_bytes(byte: u8) -> u64 {
+    let b = u64::from(byte);
+    let (b1, b2, b3, b4) = (b / 3, b / 9, b / 27, b / 81);
+    let trit = |high: u64, low: u64| (high - 3 * low).wrapping_sub(1) & 0xFF;
+    trit(b, b1) | trit(b1, b2) << 8 | trit(b2, b3) << 16 | trit(b3, b4) << 24 | trit(b4, 0) << 32
 }
 
 /// A buffer of secret random bytes, wiped on drop in one bulk zeroization of its contents

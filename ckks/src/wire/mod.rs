@@ -17,6 +17,8 @@
 pub mod bitpack;
 mod header;
 mod objects;
+#[cfg(target_arch = "x86_64")]
+mod pack_simd;
 mod poly;
 mod reader;
 mod writer;

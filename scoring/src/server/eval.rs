@@ -152,7 +152,9 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
             TargetMethod::Direct => direct_targets(catalog, req, key, block, &s.u, &mut values)?,
             TargetMethod::ClassInverse => class_targets(catalog, req, key, block, s, &mut values)?,
         }
-        add_target_noise(catalog, block, rng, &mut values)?;
+        // e0 reuses the buffer of e1, which is spent.
+        let e0 = s.e1.get_mut(..products).ok_or_else(missing)?;
+        add_target_noise(catalog, block, rng, e0, &mut values)?;
         Ok(rescale_values(
             basis,
             &catalog.rescale_inverses,
@@ -163,16 +165,18 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
 }
 
 /// Adds the bias, `F e0` on the key rows and, for `private-plus`, the flooding noise to the
-/// target values of one block (modulus-major).
+/// target values of one block (modulus-major); e0 is drawn into the caller's buffer `e0`
+/// (one value per product), which the caller wipes.
 fn add_target_noise<R: CryptoRng + ?Sized>(
     catalog: &EncodedCatalog,
     block: &Block,
     rng: &mut R,
+    e0: &mut [i64],
     values: &mut [u64],
 ) -> Result<()> {
     let params = catalog.params();
     let products = block.products;
-    let mut e0 = sampling::error(rng, products, params.ckks().sigma())?;
+    sampling::error_into(rng, e0, params.ckks().sigma())?;
     let flood_bound = params.flood_bound();
     let flood: Vec<i128> = if flood_bound > 0 {
         (0..products)
@@ -199,7 +203,6 @@ fn add_target_noise<R: CryptoRng + ?Sized>(
             *x = v;
         }
     }
-    e0.zeroize();
     Ok(())
 }
 

@@ -32,18 +32,25 @@ use crate::error::Result;
 /// corrected and rounded from the remainder `2^t y - quotient q_0 < 2 q_0` (computed mod 2^52).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FusedRescaleCompress {
-    q0: u64,
     q1: Modulus,
     /// `q_0`, keeping z positive.
     offset: u64,
     k: u128,
     bits: u32,
-    /// `q_1^-1 mod q_0`, its 52-bit Shoup constant and `R = floor(2^(52 + t) / q_0)`.
+    #[cfg(target_arch = "x86_64")]
+    ifma: Option<IfmaConstants>,
+}
+
+/// The constants of the IFMA path: `q_0`, `q_1^-1 mod q_0`, its 52-bit Shoup constant and
+/// `R = floor(2^(52 + t) / q_0)`, with the CPU-feature token.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+struct IfmaConstants {
+    simd: ckks::ring::simd::Ifma,
+    q0: u64,
     inv: u64,
     inv_shoup52: u64,
     r52: u64,
-    #[cfg(target_arch = "x86_64")]
-    simd: Option<ckks::ring::simd::Ifma>,
 }
 
 impl FusedRescaleCompress {
@@ -68,27 +75,28 @@ impl FusedRescaleCompress {
         let q0_big = BigUint::from(q0.value());
         // round(inv 2^128 / q_0) < 2^128 since inv < q_0.
         let k = ((BigUint::from(inv) << 129u32) + &q0_big) / (q0_big << 1u32);
-        // Both below 2^52: inv < q_0, and 2^(52 + t) / q_0 < 2^52 for 2^t < q_0.
-        let inv_shoup52 = ((u128::from(inv) << 52) / u128::from(q0.value())) as u64;
-        let r52 = ((1u128 << (52 + bits)) / u128::from(q0.value())) as u64;
         Some(Self {
-            q0: q0.value(),
             q1: *q1,
             offset: q0.value(),
             k: k.to_u128()?,
             bits,
-            inv,
-            inv_shoup52,
-            r52,
+            // Both constants are below 2^52: inv < q_0, and 2^(52 + t) / q_0 < 2^52 for
+            // 2^t < q_0.
             #[cfg(target_arch = "x86_64")]
-            simd: ckks::ring::simd::Ifma::try_new(),
+            ifma: ckks::ring::simd::Ifma::try_new().map(|simd| IfmaConstants {
+                simd,
+                q0: q0.value(),
+                inv,
+                inv_shoup52: ((u128::from(inv) << 52) / u128::from(q0.value())) as u64,
+                r52: ((1u128 << (52 + bits)) / u128::from(q0.value())) as u64,
+            }),
         })
     }
 
     /// As [`FusedRescaleCompress::new`], on the scalar path only (tests compare the two).
     #[cfg(all(test, target_arch = "x86_64"))]
     fn scalar_only(mut self) -> Self {
-        self.simd = None;
+        self.ifma = None;
         self
     }
 
@@ -106,8 +114,8 @@ impl FusedRescaleCompress {
         let post = post.and_then(|e| e.get(..len));
         #[cfg(target_arch = "x86_64")]
         let done = self
-            .simd
-            .map_or(0, |simd| self.apply_ifma(simd, low, high, post, out));
+            .ifma
+            .map_or(0, |c| self.apply_ifma(&c, low, high, post, out));
         #[cfg(not(target_arch = "x86_64"))]
         let done = 0;
         let (Some(out), Some(low), Some(high)) =
@@ -145,7 +153,7 @@ impl FusedRescaleCompress {
     #[cfg(target_arch = "x86_64")]
     fn apply_ifma(
         &self,
-        simd: ckks::ring::simd::Ifma,
+        c: &IfmaConstants,
         low: &[u64],
         high: &[u64],
         post: Option<&[i64]>,
@@ -153,15 +161,16 @@ impl FusedRescaleCompress {
     ) -> usize {
         use core::arch::x86_64::__m512i;
         let zeros = [0i64; 8];
+        let simd = c.simd;
         simd.vectorize(
             #[inline(always)]
             || {
                 let (f, dq, ifma) = (simd.avx512f, simd.avx512dq, simd.avx512ifma);
                 let splat = |v: u64| f._mm512_set1_epi64(v as i64);
-                let (q0, q1) = (splat(self.q0), splat(self.q1.value()));
+                let (q0, q1) = (splat(c.q0), splat(self.q1.value()));
                 let (half1, offset) = (splat(self.q1.value() / 2), splat(self.offset));
-                let (inv, inv_shoup) = (splat(self.inv), splat(self.inv_shoup52));
-                let (r52, one) = (splat(self.r52), splat(1));
+                let (inv, inv_shoup) = (splat(c.inv), splat(c.inv_shoup52));
+                let (r52, one) = (splat(c.r52), splat(1));
                 let mask52 = splat((1 << 52) - 1);
                 let mask_t = splat((1 << self.bits) - 1);
                 let shift_t = splat(u64::from(self.bits));
