@@ -26,9 +26,6 @@ use super::{EncodedCatalog, TargetMethod};
 use crate::error::Result;
 use crate::protocol::target_index;
 
-/// Values of `c1'` compressed and packed together: a multiple of 8 (whole bytes at any width).
-const PACK_CHUNK: usize = 512;
-
 fn missing() -> crate::Error {
     ckks::Error::ParamsMismatch.into()
 }
@@ -45,7 +42,8 @@ struct Scratch {
     e1: Vec<i64>,
     /// The rows of `c1` before the rescale.
     c1: Vec<u64>,
-    /// One row of `c0 W + F u pk0` for the class inverse, and its target coefficients.
+    /// One row: the compressed `c1'`, then `c0 W + F u pk0` for the class inverse; and the
+    /// target coefficients.
     row: Vec<u64>,
     targets: Vec<u64>,
 }
@@ -143,7 +141,7 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
             plan.inverse(row);
         }
         sampling::error_into(rng, &mut s.e1, params.ckks().sigma())?;
-        finish_c1(catalog, &mut s.c1, &s.e1, c1_out)?;
+        finish_c1(catalog, &mut s.c1, &s.e1, &mut s.row, c1_out)?;
 
         // c0' targets = rescale(c0 W + F u pk0 + B + F e0 + flood).
         let products = block.products;
@@ -158,7 +156,7 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
         Ok(rescale_values(
             basis,
             &catalog.rescale_inverses,
-            &values,
+            values,
             products,
         ))
     })
@@ -190,25 +188,28 @@ fn add_target_noise<R: CryptoRng + ?Sized>(
         .zip(params.ckks().basis().moduli())
         .enumerate()
     {
-        let factor = catalog.key_factors.get(r).copied();
-        let factor_shoup = factor.map(|f| m.shoup(f));
-        for (j, (x, &b)) in row.iter_mut().zip(block.bias_row(r)).enumerate() {
-            let mut v = m.add(*x, b);
-            if let Some(&f) = flood.get(j) {
-                v = m.add(v, m.reduce_i128(f));
-            }
-            if let (Some(factor), Some(fs), Some(&e)) = (factor, factor_shoup, e0.get(j)) {
-                v = m.add(v, m.mul_shoup(m.reduce_i64(e), factor, fs));
-            }
-            *x = v;
+        for (x, &b) in row.iter_mut().zip(block.bias_row(r)) {
+            *x = m.add(*x, b);
+        }
+        for (x, &f) in row.iter_mut().zip(&flood) {
+            *x = m.add(*x, m.reduce_i128(f));
+        }
+        if let Some(&factor) = catalog.key_factors.get(r) {
+            add_scaled_small(m, row, e0, factor);
         }
     }
     Ok(())
 }
 
-/// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, compresses them and packs
-/// them into `out`.
-fn finish_c1(catalog: &EncodedCatalog, c1: &mut [u64], e1: &[i64], out: &mut [u8]) -> Result<()> {
+/// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, compresses them (through
+/// `values`, n long) and packs them into `out`.
+fn finish_c1(
+    catalog: &EncodedCatalog,
+    c1: &mut [u64],
+    e1: &[i64],
+    values: &mut [u64],
+    out: &mut [u8],
+) -> Result<()> {
     let params = catalog.params();
     let basis = params.ckks().basis();
     let n = params.n();
@@ -226,17 +227,8 @@ fn finish_c1(catalog: &EncodedCatalog, c1: &mut [u64], e1: &[i64], out: &mut [u8
     }
     if let Some(fused) = &catalog.fused_c1 {
         let (low, high) = c1.split_at(n);
-        let bytes = out.len() / (n / PACK_CHUNK).max(1);
-        let mut values = [0u64; PACK_CHUNK];
-        for (((dst, low), high), e) in out
-            .chunks_exact_mut(bytes.max(1))
-            .zip(low.chunks_exact(PACK_CHUNK))
-            .zip(high.chunks_exact(PACK_CHUNK))
-            .zip(e1.chunks_exact(PACK_CHUNK))
-        {
-            fused.apply(low, high, post.then_some(e), &mut values);
-            bitpack::pack_into(dst, &values, compressed)?;
-        }
+        fused.apply(low, high, post.then_some(e1), values);
+        bitpack::pack_into(out, values, compressed)?;
         return Ok(());
     }
     let p = rescale_to_output(Poly::<Coeff>::from_rows(basis, c1.to_vec())?)?;

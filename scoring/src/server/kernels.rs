@@ -254,28 +254,39 @@ pub(crate) fn rescale_inverses(basis: &RnsBasis) -> Result<Vec<Vec<u64>>> {
 }
 
 /// Rescales `count` values given modulus-major over `basis` (`values[i * count + j]`) down to
-/// q_0: each drop of q_l maps x to `(x - [x]_(q_l)) / q_l`, the exact rounding of
-/// [`Poly::rescale_last`].
+/// q_0, in place: each drop of q_l maps x to `(x - [x]_(q_l)) / q_l`, the exact rounding of
+/// [`Poly::rescale_last`]. Returns the q_0 row.
 pub(crate) fn rescale_values(
     basis: &RnsBasis,
     inverses: &[Vec<u64>],
-    values: &[u64],
+    mut values: Vec<u64>,
     count: usize,
 ) -> Vec<u64> {
     let moduli = basis.moduli();
-    let mut rows: Vec<Vec<u64>> = values.chunks(count.max(1)).map(<[u64]>::to_vec).collect();
+    let count = count.max(1);
     for (drop, inv_row) in (1..moduli.len()).rev().zip(inverses) {
-        let Some(last_row) = rows.pop() else { break };
         let Some(last) = moduli.get(drop) else { break };
-        let centered: Vec<i64> = last_row.iter().map(|&r| last.center(r)).collect();
-        for ((row, m), &inv) in rows.iter_mut().zip(moduli).zip(inv_row) {
+        let split = (drop * count).min(values.len());
+        let (lower, upper) = values.split_at_mut(split);
+        let last_row = upper.get(..count).unwrap_or_default();
+        for ((row, m), &inv) in lower.chunks_exact_mut(count).zip(moduli).zip(inv_row) {
             let inv_shoup = m.shoup(inv);
-            for (x, &c) in row.iter_mut().zip(&centered) {
-                *x = m.mul_shoup(m.sub(*x, m.reduce_i64(c)), inv, inv_shoup);
+            let q = m.value();
+            // [x]_(q_l) is below q_l / 2 in magnitude: below q, it reduces by one addition.
+            let small = last.value() / 2 < q;
+            for (x, &r) in row.iter_mut().zip(last_row) {
+                let c = last.center(r);
+                let c_mod = if small {
+                    (c as u64).wrapping_add(q & ((c >> 63) as u64))
+                } else {
+                    m.reduce_i64(c)
+                };
+                *x = m.mul_shoup(m.sub(*x, c_mod), inv, inv_shoup);
             }
         }
     }
-    rows.into_iter().next().unwrap_or_default()
+    values.truncate(count);
+    values
 }
 
 /// The residue mod q of an integral f64 of any magnitude: `x = +-mantissa * 2^exponent`.
@@ -353,7 +364,7 @@ mod tests {
             .rows()
             .flat_map(|row| picks.iter().map(|&k| row[k]).collect::<Vec<_>>())
             .collect();
-        let got = rescale_values(&b, &rescale_inverses(&b).unwrap(), &values, picks.len());
+        let got = rescale_values(&b, &rescale_inverses(&b).unwrap(), values, picks.len());
         let want: Vec<u64> = picks.iter().map(|&k| want.row(0).unwrap()[k]).collect();
         assert_eq!(got, want);
     }
