@@ -10,6 +10,6 @@ pub mod rns;
 pub mod simd;
 
 pub use modulus::{Modulus, is_prime};
-pub use ntt::{ClassInverse, NttBackend, NttPlan};
+pub use ntt::{ClassInverse, Multiplicand, NttBackend, NttPlan};
 pub use poly::{Coeff, Ntt, Poly};
 pub use rns::RnsBasis;

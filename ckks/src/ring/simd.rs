@@ -30,6 +30,171 @@ mod token {
     }
 }
 
+/// Montgomery products modulo an odd q < 2^50 with R = 2^52, eight lanes per IFMA step.
+///
+/// A multiplicand in Montgomery form `y R mod q` ([`Montgomery52::to_montgomery`]) turns
+/// `mont(x, y R) = x y R R^-1` into the plain product `x y mod q`. For inputs below q the
+/// 104-bit products (and sums of two) fit the IFMA halves exactly, and the reduction
+/// `(p + m q) / 2^52` with `m = -p q^-1 mod 2^52` is below `1.5 q`, so one conditional
+/// subtraction ends in [0, q).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Montgomery52 {
+    simd: Ifma,
+    q: u64,
+    /// `-q^-1 mod 2^52`.
+    q_neg_inv: u64,
+    /// `R^2 mod q`.
+    r2: u64,
+}
+
+impl Montgomery52 {
+    /// The constants for q, or `None` without IFMA or for an even q or q >= 2^50.
+    pub(crate) fn new(q: u64) -> Option<Self> {
+        let simd = Ifma::try_new()?;
+        if q % 2 == 0 || q >= 1 << 50 {
+            return None;
+        }
+        // q^-1 mod 2^64 by Newton's iteration (each step doubles the correct low bits).
+        let mut inv = q;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(q.wrapping_mul(inv)));
+        }
+        Some(Self {
+            simd,
+            q,
+            q_neg_inv: inv.wrapping_neg() & MASK52,
+            r2: ((1u128 << 104) % u128::from(q)) as u64,
+        })
+    }
+
+    /// `out[i] = y[i] R mod q` for y in [0, q) (the first `out.len()` values); the values past
+    /// the last multiple of 8 are left to the caller.
+    pub(crate) fn to_montgomery(&self, y: &[u64], out: &mut [u64]) -> usize {
+        let r2 = [self.r2; 8];
+        self.run(out, |mont, i| {
+            let y = y.as_chunks::<8>().0.get(i).copied().unwrap_or([0; 8]);
+            mont.product(y, r2)
+        })
+    }
+
+    /// `out[i] = x[i] y[i] mod q` for x in [0, q) and `y_mont = y R mod q`; returns how many
+    /// leading values (a multiple of 8) it wrote.
+    pub(crate) fn mul(&self, out: &mut [u64], x: &[u64], y_mont: &[u64]) -> usize {
+        let (x, y) = (x.as_chunks::<8>().0, y_mont.as_chunks::<8>().0);
+        let limit = x.len().min(y.len());
+        let out = out.get_mut(..8 * limit).unwrap_or_default();
+        self.run(out, |mont, i| match (x.get(i), y.get(i)) {
+            (Some(&x), Some(&y)) => mont.product(x, y),
+            _ => mont.zero(),
+        })
+    }
+
+    /// `out[i] = x[i] y[i] + z[i] w[i] mod q` for x, z in [0, q) and y, w in Montgomery form;
+    /// returns how many leading values (a multiple of 8) it wrote.
+    pub(crate) fn mul_add(
+        &self,
+        out: &mut [u64],
+        (x, y_mont): (&[u64], &[u64]),
+        (z, w_mont): (&[u64], &[u64]),
+    ) -> usize {
+        let (x, y) = (x.as_chunks::<8>().0, y_mont.as_chunks::<8>().0);
+        let (z, w) = (z.as_chunks::<8>().0, w_mont.as_chunks::<8>().0);
+        let limit = x.len().min(y.len()).min(z.len()).min(w.len());
+        let out = out.get_mut(..8 * limit).unwrap_or_default();
+        self.run(out, |mont, i| {
+            match (x.get(i), y.get(i), z.get(i), w.get(i)) {
+                (Some(&x), Some(&y), Some(&z), Some(&w)) => mont.sum_of_products(x, y, z, w),
+                _ => mont.zero(),
+            }
+        })
+    }
+
+    /// Fills the whole groups of eight of `out` with `lanes(ops, group index)`, compiled for
+    /// the IFMA features; returns how many values it wrote.
+    fn run(&self, out: &mut [u64], lanes: impl Fn(&Lanes, usize) -> [u64; 8]) -> usize {
+        let simd = self.simd;
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                let ops = Lanes::new(self);
+                let (groups, _) = out.as_chunks_mut::<8>();
+                for (i, group) in groups.iter_mut().enumerate() {
+                    *group = lanes(&ops, i);
+                }
+                8 * groups.len()
+            },
+        )
+    }
+}
+
+const MASK52: u64 = (1 << 52) - 1;
+
+/// The vector constants of [`Montgomery52`], built inside the vectorized region.
+struct Lanes {
+    simd: Ifma,
+    q: __m512i,
+    q_neg_inv: __m512i,
+    mask52: __m512i,
+    zero: __m512i,
+}
+
+use core::arch::x86_64::__m512i;
+
+impl Lanes {
+    #[inline(always)]
+    fn new(m: &Montgomery52) -> Self {
+        let f = m.simd.avx512f;
+        Self {
+            simd: m.simd,
+            q: f._mm512_set1_epi64(m.q as i64),
+            q_neg_inv: f._mm512_set1_epi64(m.q_neg_inv as i64),
+            mask52: f._mm512_set1_epi64(MASK52 as i64),
+            zero: f._mm512_setzero_si512(),
+        }
+    }
+
+    #[inline(always)]
+    fn zero(&self) -> [u64; 8] {
+        [0; 8]
+    }
+
+    /// `x y R^-1 mod q`.
+    #[inline(always)]
+    fn product(&self, x: [u64; 8], y: [u64; 8]) -> [u64; 8] {
+        let ifma = self.simd.avx512ifma;
+        let (x, y): (__m512i, __m512i) = (pulp::cast(x), pulp::cast(y));
+        let lo = ifma._mm512_madd52lo_epu64(self.zero, x, y);
+        let hi = ifma._mm512_madd52hi_epu64(self.zero, x, y);
+        pulp::cast(self.reduce(lo, hi))
+    }
+
+    /// `(x y + z w) R^-1 mod q`.
+    #[inline(always)]
+    fn sum_of_products(&self, x: [u64; 8], y: [u64; 8], z: [u64; 8], w: [u64; 8]) -> [u64; 8] {
+        let (f, ifma) = (self.simd.avx512f, self.simd.avx512ifma);
+        let (x, y): (__m512i, __m512i) = (pulp::cast(x), pulp::cast(y));
+        let (z, w): (__m512i, __m512i) = (pulp::cast(z), pulp::cast(w));
+        let lo = ifma._mm512_madd52lo_epu64(ifma._mm512_madd52lo_epu64(self.zero, x, y), z, w);
+        let hi = ifma._mm512_madd52hi_epu64(ifma._mm512_madd52hi_epu64(self.zero, x, y), z, w);
+        // The low halves sum to at most 2^53: carry their top bit into the high half.
+        let hi = f._mm512_add_epi64(hi, f._mm512_srli_epi64::<52>(lo));
+        let lo = f._mm512_and_si512(lo, self.mask52);
+        pulp::cast(self.reduce(lo, hi))
+    }
+
+    /// `(hi 2^52 + lo) R^-1 mod q` for lo < 2^52 and a value below `2 q^2`.
+    #[inline(always)]
+    fn reduce(&self, lo: __m512i, hi: __m512i) -> __m512i {
+        let (f, ifma) = (self.simd.avx512f, self.simd.avx512ifma);
+        // m = -lo q^-1 mod 2^52 makes lo + m q a multiple of 2^52: exactly 2^52 unless lo = 0.
+        let m = ifma._mm512_madd52lo_epu64(self.zero, lo, self.q_neg_inv);
+        let t = ifma._mm512_madd52hi_epu64(hi, m, self.q);
+        let nonzero = f._mm512_test_epi64_mask(lo, lo);
+        let t = f._mm512_mask_add_epi64(t, nonzero, t, f._mm512_set1_epi64(1));
+        f._mm512_min_epu64(t, f._mm512_sub_epi64(t, self.q))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ckks::ring::{Ntt, Poly, RnsBasis};
+use ckks::ring::{Multiplicand, Ntt, Poly, RnsBasis};
 
 use super::kernels::reduce_integral_f64;
 use crate::catalog::Product;
@@ -15,6 +15,8 @@ use crate::protocol::target_index;
 pub(super) struct Block {
     /// `W(X) = sum_j sum_i round(Dw w_ji) X^(8j + 7 - i)`, NTT form.
     pub(super) weights: Poly<Ntt>,
+    /// The rows of `weights` prepared as fixed multiplicands, one per modulus of Q.
+    pub(super) prepared: Vec<Multiplicand>,
     /// The non-zero coefficients of W in coefficient form: positions `8j + 7 - i`, and their
     /// residues modulus-major (`values[r * positions.len() + t]`), for direct target sums.
     pub(super) positions: Vec<usize>,
@@ -56,6 +58,16 @@ impl Block {
             bias_int.push((k * model.bias()).round());
         }
         let weights = Poly::from_i64(basis, &w)?.into_ntt();
+        let prepared = weights
+            .rows()
+            .enumerate()
+            .map(|(r, row)| {
+                basis
+                    .plan(r)
+                    .map(|plan| plan.prepare(row))
+                    .ok_or(ckks::Error::ParamsMismatch)
+            })
+            .collect::<core::result::Result<_, _>>()?;
         let values = basis
             .moduli()
             .iter()
@@ -68,6 +80,7 @@ impl Block {
             .collect();
         Ok(Self {
             weights,
+            prepared,
             positions,
             values,
             bias,

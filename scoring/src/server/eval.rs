@@ -127,16 +127,13 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
         // c1' = rescale(a W + F u a' + F e1), compressed.
         for (r, row) in s.c1.chunks_exact_mut(n).enumerate() {
             let plan = basis.plan(r).ok_or_else(missing)?;
-            plan.mul_into(
-                row,
+            let a_w = (
                 req.a.row(r).ok_or_else(missing)?,
-                block.weights.row(r).ok_or_else(missing)?,
+                block.prepared.get(r).ok_or_else(missing)?,
             );
-            if let (Some(ur), Some(ar)) = (
-                s.u_hat.get(r * n..(r + 1) * n),
-                key.a.get(r * n..(r + 1) * n),
-            ) {
-                plan.mul_add_assign(row, ur, ar);
+            match (s.u_hat.get(r * n..(r + 1) * n), key.a.get(r)) {
+                (Some(u), Some(a_key)) => plan.mul_add_prepared_into(row, a_w, (u, a_key)),
+                _ => plan.mul_prepared_into(row, a_w.0, a_w.1),
             }
             plan.inverse(row);
         }
@@ -297,13 +294,13 @@ fn class_targets(
     let (buf, out, u_hat) = (&mut scratch.row, &mut scratch.targets, &scratch.u_hat);
     for (r, class) in catalog.class_inverse.iter().enumerate() {
         let plan = basis.plan(r).ok_or_else(missing)?;
-        plan.mul_into(
-            buf,
+        let c0_w = (
             c0.row(r).ok_or_else(missing)?,
-            block.weights.row(r).ok_or_else(missing)?,
+            block.prepared.get(r).ok_or_else(missing)?,
         );
-        if let (Some(ur), Some(pr)) = (u_hat.get(r * n..(r + 1) * n), p0.get(r * n..(r + 1) * n)) {
-            plan.mul_add_assign(buf, ur, pr);
+        match (u_hat.get(r * n..(r + 1) * n), p0.get(r)) {
+            (Some(u), Some(p0)) => plan.mul_add_prepared_into(buf, c0_w, (u, p0)),
+            _ => plan.mul_prepared_into(buf, c0_w.0, c0_w.1),
         }
         class.apply(buf, out)?;
         values.extend(out.iter().take(block.products));

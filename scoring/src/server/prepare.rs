@@ -1,6 +1,6 @@
 //! One request's inputs in the forms the block evaluation reads, computed once per request.
 
-use ckks::ring::{Coeff, Ntt, Poly};
+use ckks::ring::{Coeff, Multiplicand, Ntt, Poly};
 use ckks::sampling;
 
 use super::{EncodedCatalog, TargetMethod};
@@ -11,10 +11,10 @@ use crate::protocol::ScoreRequest;
 /// `F = Q / Q_k`, so that adding `F (u pk0 + e0, u a' + e1)` at Q before the rescale is adding
 /// `(u pk0 + e0, u a' + e1)` at `Q_k`).
 pub(super) struct Key {
-    /// `a'` in NTT form, rows 0..k.
-    pub(super) a: Vec<u64>,
-    /// `pk0` in NTT form, rows 0..k (class-inverse targets only).
-    pub(super) p0_ntt: Option<Vec<u64>>,
+    /// `a'` in NTT form, rows 0..k, prepared as fixed multiplicands.
+    pub(super) a: Vec<Multiplicand>,
+    /// `pk0` in NTT form, rows 0..k, prepared (class-inverse targets only).
+    pub(super) p0_ntt: Option<Vec<Multiplicand>>,
     /// `pk0` rows reversed, coefficient form, rows 0..k (direct targets only).
     pub(super) p0_reversed: Option<Vec<u64>>,
 }
@@ -45,8 +45,17 @@ impl Prepared {
             let key_basis = params.key_basis();
             let p0 = catalog.key_compressor.decompress(&req.pk0)?;
             let a = sampling::uniform_ntt_from_seed(key_basis, &req.seed_pk)?;
+            let prepare = |rows: Vec<u64>| -> Result<Vec<Multiplicand>> {
+                rows.chunks_exact(params.n())
+                    .enumerate()
+                    .map(|(r, row)| {
+                        let plan = key_basis.plan(r).ok_or(ckks::Error::ParamsMismatch)?;
+                        Ok(plan.prepare(row))
+                    })
+                    .collect()
+            };
             let (p0_ntt, p0_reversed) = if class {
-                (Some(p0.into_ntt().into_rows()), None)
+                (Some(prepare(p0.into_ntt().into_rows())?), None)
             } else {
                 let mut rows = p0.into_rows();
                 for row in rows.chunks_mut(params.n()) {
@@ -55,7 +64,7 @@ impl Prepared {
                 (None, Some(rows))
             };
             Some(Key {
-                a: a.into_rows(),
+                a: prepare(a.into_rows())?,
                 p0_ntt,
                 p0_reversed,
             })

@@ -57,6 +57,29 @@ pub struct NttPlan {
     n: usize,
     modulus: Modulus,
     kernel: Kernel,
+    /// IFMA Montgomery products for [`Multiplicand`]s (SIMD kernel, q < 2^50, on CPUs with
+    /// IFMA).
+    #[cfg(target_arch = "x86_64")]
+    montgomery: Option<crate::ring::simd::Montgomery52>,
+}
+
+/// A fixed multiplicand of pointwise products, prepared once by [`NttPlan::prepare`] in the
+/// form the plan's fastest product takes (Montgomery form `y 2^52 mod q` on IFMA, else plain).
+#[derive(Clone)]
+pub struct Multiplicand {
+    values: Vec<u64>,
+    q: u64,
+    montgomery: bool,
+}
+
+impl core::fmt::Debug for Multiplicand {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Multiplicand")
+            .field("n", &self.values.len())
+            .field("q", &self.q)
+            .field("montgomery", &self.montgomery)
+            .finish_non_exhaustive()
+    }
 }
 
 impl core::fmt::Debug for NttPlan {
@@ -127,10 +150,19 @@ impl NttPlan {
             }
             _ => Kernel::Scalar(ScalarNtt::new(q, n, psi).ok_or(invalid)?),
         };
+        #[cfg(target_arch = "x86_64")]
+        let montgomery = match kernel {
+            Kernel::Simd(_) if n.is_multiple_of(8) => {
+                crate::ring::simd::Montgomery52::new(q.value())
+            }
+            _ => None,
+        };
         Ok(Self {
             n,
             modulus: q,
             kernel,
+            #[cfg(target_arch = "x86_64")]
+            montgomery,
         })
     }
 
@@ -239,6 +271,89 @@ impl NttPlan {
             #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
             Kernel::Simd(plan) => plan.mul_accumulate(acc, a, b),
         }
+    }
+}
+
+impl NttPlan {
+    /// Whether [`Multiplicand`]s of this plan are in Montgomery form (IFMA products).
+    fn uses_montgomery(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.montgomery.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// Prepares the fixed multiplicand `y` (n values in [0, q), in NTT form) for
+    /// [`NttPlan::mul_prepared_into`] and [`NttPlan::mul_add_prepared_into`].
+    ///
+    /// # Panics
+    /// If `y.len() != n` (a caller bug: every `Poly` row has length n).
+    pub fn prepare(&self, y: &[u64]) -> Multiplicand {
+        assert_eq!(y.len(), self.n, "pointwise length");
+        let mut values = y.to_vec();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(mont) = &self.montgomery {
+            let done = mont.to_montgomery(y, &mut values);
+            debug_assert_eq!(done, self.n);
+        }
+        Multiplicand {
+            values,
+            q: self.modulus.value(),
+            montgomery: self.uses_montgomery(),
+        }
+    }
+
+    fn check_prepared(&self, y: &Multiplicand) {
+        assert!(
+            y.q == self.modulus.value()
+                && y.montgomery == self.uses_montgomery()
+                && y.values.len() == self.n,
+            "multiplicand prepared by another plan"
+        );
+    }
+
+    /// Pointwise `out[i] = x[i] * y[i] mod q` with `y` prepared by this plan. Inputs and outputs
+    /// in [0, q).
+    ///
+    /// # Panics
+    /// If a length is not n or `y` comes from a plan of another modulus or kernel (caller bugs).
+    pub fn mul_prepared_into(&self, out: &mut [u64], x: &[u64], y: &Multiplicand) {
+        self.check_prepared(y);
+        assert!(out.len() == self.n && x.len() == self.n, "pointwise length");
+        #[cfg(target_arch = "x86_64")]
+        if let Some(mont) = &self.montgomery {
+            let done = mont.mul(out, x, &y.values);
+            debug_assert_eq!(done, self.n);
+            return;
+        }
+        self.mul_into(out, x, &y.values);
+    }
+
+    /// Pointwise `out[i] = x[i] * y[i] + z[i] * w[i] mod q` with `y` and `w` prepared by this
+    /// plan, in one pass where the kernel allows. Inputs and outputs in [0, q).
+    ///
+    /// # Panics
+    /// As [`NttPlan::mul_prepared_into`].
+    pub fn mul_add_prepared_into(
+        &self,
+        out: &mut [u64],
+        (x, y): (&[u64], &Multiplicand),
+        (z, w): (&[u64], &Multiplicand),
+    ) {
+        self.check_prepared(y);
+        self.check_prepared(w);
+        assert!(
+            out.len() == self.n && x.len() == self.n && z.len() == self.n,
+            "pointwise length"
+        );
+        #[cfg(target_arch = "x86_64")]
+        if let Some(mont) = &self.montgomery {
+            let done = mont.mul_add(out, (x, &y.values), (z, &w.values));
+            debug_assert_eq!(done, self.n);
+            return;
+        }
+        self.mul_into(out, x, &y.values);
+        self.mul_add_assign(out, z, &w.values);
     }
 }
 
@@ -351,6 +466,34 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
         #[test]
+        fn prepared_products_match_modular_arithmetic(log_n in 1u32..=13, which in 0usize..4, seed in any::<u64>()) {
+            let n = 1usize << log_n;
+            let q = PRIMES[which];
+            let m = Modulus::new(q).unwrap();
+            let [x, y, z, w] = [0u64, 1, 2, 3].map(|k| {
+                let mut v = random_poly(q, n, seed ^ k);
+                // The extremes of the range in every operand.
+                v[0] = q - 1;
+                v[n - 1] = 0;
+                v
+            });
+            for plan in plans(n, q) {
+                let (py, pw) = (plan.prepare(&y), plan.prepare(&w));
+                let mut out = vec![u64::MAX; n];
+                plan.mul_prepared_into(&mut out, &x, &py);
+                for i in 0..n {
+                    prop_assert_eq!(out[i], m.mul(x[i], y[i]), "backend {:?}, i {}", plan.backend(), i);
+                }
+                let mut out = vec![u64::MAX; n];
+                plan.mul_add_prepared_into(&mut out, (&x, &py), (&z, &pw));
+                for i in 0..n {
+                    let want = m.add(m.mul(x[i], y[i]), m.mul(z[i], w[i]));
+                    prop_assert_eq!(out[i], want, "backend {:?}, i {}", plan.backend(), i);
+                }
+            }
+        }
+
+        #[test]
         fn pointwise_kernels_match_modular_arithmetic(log_n in 1u32..=13, which in 0usize..4, seed in any::<u64>()) {
             let n = 1usize << log_n;
             let q = PRIMES[which];
@@ -376,6 +519,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "multiplicand prepared by another plan")]
+    fn a_multiplicand_of_another_modulus_is_refused() {
+        let [a, _] = plans(16, PRIMES[0]);
+        let [b, _] = plans(16, PRIMES[1]);
+        let y = a.prepare(&random_poly(PRIMES[0], 16, 1));
+        let mut out = vec![0; 16];
+        b.mul_prepared_into(&mut out, &random_poly(PRIMES[1], 16, 2), &y);
     }
 
     #[test]
