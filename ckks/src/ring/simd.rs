@@ -32,7 +32,7 @@ mod token {
 
 /// Montgomery products modulo an odd q < 2^50 with R = 2^52, eight lanes per IFMA step.
 ///
-/// A multiplicand in Montgomery form `y R mod q` ([`Montgomery52::to_montgomery`]) turns
+/// A multiplicand in Montgomery form `y R mod q` ([`Montgomery52::montgomery_form`]) turns
 /// `mont(x, y R) = x y R R^-1` into the plain product `x y mod q`. For inputs below q the
 /// 104-bit products (and sums of two) fit the IFMA halves exactly, and the reduction
 /// `(p + m q) / 2^52` with `m = -p q^-1 mod 2^52` is below `1.5 q`, so one conditional
@@ -51,7 +51,7 @@ impl Montgomery52 {
     /// The constants for q, or `None` without IFMA or for an even q or q >= 2^50.
     pub(crate) fn new(q: u64) -> Option<Self> {
         let simd = Ifma::try_new()?;
-        if q % 2 == 0 || q >= 1 << 50 {
+        if q.is_multiple_of(2) || q >= 1 << 50 {
             return None;
         }
         // q^-1 mod 2^64 by Newton's iteration (each step doubles the correct low bits).
@@ -69,7 +69,7 @@ impl Montgomery52 {
 
     /// `out[i] = y[i] R mod q` for y in [0, q) (the first `out.len()` values); the values past
     /// the last multiple of 8 are left to the caller.
-    pub(crate) fn to_montgomery(&self, y: &[u64], out: &mut [u64]) -> usize {
+    pub(crate) fn montgomery_form(&self, y: &[u64], out: &mut [u64]) -> usize {
         let r2 = [self.r2; 8];
         self.run(out, |mont, i| {
             let y = y.as_chunks::<8>().0.get(i).copied().unwrap_or([0; 8]);

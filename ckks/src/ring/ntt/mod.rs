@@ -290,10 +290,11 @@ impl NttPlan {
     /// If `y.len() != n` (a caller bug: every `Poly` row has length n).
     pub fn prepare(&self, y: &[u64]) -> Multiplicand {
         assert_eq!(y.len(), self.n, "pointwise length");
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut values = y.to_vec();
         #[cfg(target_arch = "x86_64")]
         if let Some(mont) = &self.montgomery {
-            let done = mont.to_montgomery(y, &mut values);
+            let done = mont.montgomery_form(y, &mut values);
             debug_assert_eq!(done, self.n);
         }
         Multiplicand {
