@@ -1,4 +1,4 @@
-//! The CPU-feature token of the AVX-512 IFMA kernels (x86-64 only).
+//! The CPU-feature token of the AVX-512 IFMA kernels (x86-64 only), and [`vectorized`].
 //!
 //! [`Ifma`] exists only when the processor has AVX-512 F/DQ/VL/BW and the 52-bit integer
 //! multiply-add (IFMA): [`Ifma::try_new`] checks at run time, and [`Ifma::vectorize`] runs a
@@ -18,15 +18,31 @@ mod token {
     #![allow(missing_docs)]
 
     pulp::simd_type! {
-        /// AVX-512 (F, DQ, VL, BW) with IFMA, checked at run time. Each field is the token of
-        /// the feature it is named after; its methods are that feature's intrinsics.
+        /// AVX-512 (F, DQ, VL, BW) with IFMA and VPOPCNTDQ (Ice Lake and later, Zen 4), with
+        /// POPCNT, BMI2 and AVX2, checked at run time. Each field is the token of the feature
+        /// it is named after; its methods are that feature's intrinsics.
         pub struct Ifma {
+            pub popcnt: "popcnt",
+            pub bmi2: "bmi2",
+            pub avx2: "avx2",
             pub avx512f: "avx512f",
             pub avx512dq: "avx512dq",
             pub avx512vl: "avx512vl",
             pub avx512bw: "avx512bw",
             pub avx512ifma: "avx512ifma",
+            pub avx512vpopcntdq: "avx512vpopcntdq",
         }
+    }
+}
+
+/// Runs `f` compiled for the [`Ifma`] features when the processor has them, so that plain
+/// loops inside it vectorize with AVX-512 (and count bits with POPCNT/VPOPCNTQ); else runs it
+/// as is. `f` must be inlined into the call (`#[inline(always)]` on what it calls).
+#[inline(always)]
+pub fn vectorized<R>(f: impl FnOnce() -> R) -> R {
+    match Ifma::try_new() {
+        Some(simd) => simd.vectorize(f),
+        None => f(),
     }
 }
 
@@ -125,6 +141,137 @@ impl Montgomery52 {
             },
         )
     }
+}
+
+/// Weighted sums of eight consecutive values modulo q < 2^50: `out[j] = sum_i w_(8j+i)
+/// x_(8j+i) mod q` (the fold of [`crate::ring::ClassInverse`] with d = 8).
+///
+/// Each product is a lazy 52-bit Shoup product in [0, 2q); eight of them stay below 2^54, and
+/// a transposing tree of shuffles sums eight groups into one vector before four conditional
+/// subtractions (8q, 4q, 2q, q) reduce the sums.
+#[derive(Debug, Clone)]
+pub(crate) struct WeightedSums8 {
+    simd: Ifma,
+    q: u64,
+    weights: Vec<u64>,
+    /// `floor(w 2^52 / q)` for each weight.
+    shoup: Vec<u64>,
+}
+
+impl WeightedSums8 {
+    /// For `weights` in [0, q) (one per input value), or `None` without IFMA or for q >= 2^50.
+    pub(crate) fn new(q: u64, weights: Vec<u64>) -> Option<Self> {
+        let simd = Ifma::try_new()?;
+        if q >= 1 << 50 || weights.iter().any(|&w| w >= q) {
+            return None;
+        }
+        let shoup = weights
+            .iter()
+            .map(|&w| ((u128::from(w) << 52) / u128::from(q)) as u64)
+            .collect();
+        Some(Self {
+            simd,
+            q,
+            weights,
+            shoup,
+        })
+    }
+
+    /// Writes `out[j]` for the leading groups of 64 values (eight sums each) of `values`, in
+    /// [0, q) for values in [0, q); returns how many sums it wrote.
+    pub(crate) fn apply(&self, values: &[u64], out: &mut [u64]) -> usize {
+        let simd = self.simd;
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                let f = simd.avx512f;
+                let splat = |v: u64| f._mm512_set1_epi64(v as i64);
+                let (q, mask52) = (splat(self.q), splat(MASK52));
+                let multiples = [8, 4, 2, 1].map(|k| splat(k * self.q));
+                let idx = |i: [u64; 8]| -> __m512i { pulp::cast(i) };
+                let (low_half, high_half) = (
+                    idx([0, 1, 8, 9, 4, 5, 12, 13]),
+                    idx([2, 3, 10, 11, 6, 7, 14, 15]),
+                );
+                let (first, second) = (
+                    idx([0, 1, 2, 3, 8, 9, 10, 11]),
+                    idx([4, 5, 6, 7, 12, 13, 14, 15]),
+                );
+                let (x, w, ws) = (
+                    values.as_chunks::<64>().0,
+                    self.weights.as_chunks::<64>().0,
+                    self.shoup.as_chunks::<64>().0,
+                );
+                let (dst, _) = out.as_chunks_mut::<8>();
+                let mut written = 0;
+                for (((dst, x), w), ws) in dst.iter_mut().zip(x).zip(w).zip(ws) {
+                    let (x, w, ws) = (
+                        x.as_chunks::<8>().0,
+                        w.as_chunks::<8>().0,
+                        ws.as_chunks::<8>().0,
+                    );
+                    let product = lazy_shoup52;
+                    let lanes = |k| (row(x, k), row(w, k), row(ws, k));
+                    let p0 = product(simd, lanes(0), q, mask52);
+                    let p1 = product(simd, lanes(1), q, mask52);
+                    let p2 = product(simd, lanes(2), q, mask52);
+                    let p3 = product(simd, lanes(3), q, mask52);
+                    let p4 = product(simd, lanes(4), q, mask52);
+                    let p5 = product(simd, lanes(5), q, mask52);
+                    let p6 = product(simd, lanes(6), q, mask52);
+                    let p7 = product(simd, lanes(7), q, mask52);
+                    let pair = |a: __m512i, b: __m512i| {
+                        f._mm512_add_epi64(
+                            f._mm512_unpacklo_epi64(a, b),
+                            f._mm512_unpackhi_epi64(a, b),
+                        )
+                    };
+                    let (t0, t1, t2, t3) = (pair(p0, p1), pair(p2, p3), pair(p4, p5), pair(p6, p7));
+                    let quad = |a: __m512i, b: __m512i| {
+                        f._mm512_add_epi64(
+                            f._mm512_permutex2var_epi64(a, low_half, b),
+                            f._mm512_permutex2var_epi64(a, high_half, b),
+                        )
+                    };
+                    let (u0, u1) = (quad(t0, t1), quad(t2, t3));
+                    let mut sums = f._mm512_add_epi64(
+                        f._mm512_permutex2var_epi64(u0, first, u1),
+                        f._mm512_permutex2var_epi64(u0, second, u1),
+                    );
+                    for m in multiples {
+                        sums = f._mm512_min_epu64(sums, f._mm512_sub_epi64(sums, m));
+                    }
+                    *dst = pulp::cast(sums);
+                    written += 8;
+                }
+                written
+            },
+        )
+    }
+}
+
+/// Row k of eight lanes (zeros past the end).
+#[inline(always)]
+fn row(rows: &[[u64; 8]], k: usize) -> __m512i {
+    pulp::cast(rows.get(k).copied().unwrap_or([0; 8]))
+}
+
+/// `x w mod q` in [0, 2q) for x < 2^52, w < q < 2^50 and `w_shoup = floor(w 2^52 / q)`.
+#[inline(always)]
+fn lazy_shoup52(
+    simd: Ifma,
+    (x, w, w_shoup): (__m512i, __m512i, __m512i),
+    q: __m512i,
+    mask52: __m512i,
+) -> __m512i {
+    let (f, ifma) = (simd.avx512f, simd.avx512ifma);
+    let zero = f._mm512_setzero_si512();
+    let quot = ifma._mm512_madd52hi_epu64(zero, x, w_shoup);
+    let product = f._mm512_sub_epi64(
+        ifma._mm512_madd52lo_epu64(zero, x, w),
+        ifma._mm512_madd52lo_epu64(zero, quot, q),
+    );
+    f._mm512_and_si512(product, mask52)
 }
 
 const MASK52: u64 = (1 << 52) - 1;

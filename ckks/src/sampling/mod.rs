@@ -281,41 +281,49 @@ fn centered_binomial_word_into<R: CryptoRng + ?Sized>(rng: &mut R, out: &mut [i6
     let sample = move |bits: u64| i64::from((bits & mask).count_ones()) - offset;
     let max_pairs = n.div_ceil(per_pair).min(PAIRS_PER_CHUNK);
     let mut bytes = WipedBytes(vec![0u8; 16 * max_pairs]);
-    let mut filled = 0usize;
-    while filled < n {
-        let pairs = (n - filled).div_ceil(per_pair).min(PAIRS_PER_CHUNK);
-        let Some(chunk) = bytes.0.get_mut(..16 * pairs) else {
-            break;
-        };
-        rng.fill_bytes(chunk);
-        let (lo, hi) = chunk.as_chunks::<8>().0.split_at(pairs);
-        // Samples leave in the documented order, one segment of `pairs` samples per slot and
-        // word half; the last chunk's surplus falls beyond `out` and is dropped.
-        let mut segment = 0usize;
-        let mut next_range = || {
-            let start = (filled + segment * pairs).min(n);
-            segment += 1;
-            start..(start + pairs).min(n)
-        };
-        for i in 0..per_word {
-            let shift = width * i;
-            for half in [lo, hi] {
-                let dst = out.get_mut(next_range()).unwrap_or_default();
-                for (slot, w) in dst.iter_mut().zip(half) {
-                    *slot = sample(u64::from_le_bytes(*w) >> shift);
+    // Compiled for AVX-512 with VPOPCNTQ where the processor has it: the sample loops
+    // vectorize (the output is the same).
+    crate::ring::vectorized(
+        #[inline(always)]
+        || {
+            let mut filled = 0usize;
+            while filled < n {
+                let pairs = (n - filled).div_ceil(per_pair).min(PAIRS_PER_CHUNK);
+                let Some(chunk) = bytes.0.get_mut(..16 * pairs) else {
+                    break;
+                };
+                rng.fill_bytes(chunk);
+                let (lo, hi) = chunk.as_chunks::<8>().0.split_at(pairs);
+                // Samples leave in the documented order, one segment of `pairs` samples per
+                // slot and word half; the last chunk's surplus falls beyond `out` and is
+                // dropped.
+                let mut segment = 0usize;
+                let mut next_range = || {
+                    let start = (filled + segment * pairs).min(n);
+                    segment += 1;
+                    start..(start + pairs).min(n)
+                };
+                for i in 0..per_word {
+                    let shift = width * i;
+                    for half in [lo, hi] {
+                        let dst = out.get_mut(next_range()).unwrap_or_default();
+                        for (slot, w) in dst.iter_mut().zip(half) {
+                            *slot = sample(u64::from_le_bytes(*w) >> shift);
+                        }
+                    }
                 }
+                if extra {
+                    let dst = out.get_mut(next_range()).unwrap_or_default();
+                    for (slot, (a, b)) in dst.iter_mut().zip(lo.iter().zip(hi)) {
+                        let a = u64::from_le_bytes(*a) >> shift_rest;
+                        let b = u64::from_le_bytes(*b) >> shift_rest;
+                        *slot = sample(a | (b << rest));
+                    }
+                }
+                filled += per_pair * pairs;
             }
-        }
-        if extra {
-            let dst = out.get_mut(next_range()).unwrap_or_default();
-            for (slot, (a, b)) in dst.iter_mut().zip(lo.iter().zip(hi)) {
-                let a = u64::from_le_bytes(*a) >> shift_rest;
-                let b = u64::from_le_bytes(*b) >> shift_rest;
-                *slot = sample(a | (b << rest));
-            }
-        }
-        filled += per_pair * pairs;
-    }
+        },
+    );
 }
 
 /// Fills `row` with values uniform in [0, q) by rejection: each candidate is the next

@@ -116,11 +116,16 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
         {
             let plan = basis.plan(r).ok_or_else(missing)?;
             let minus = plan.modulus().neg(factor);
-            for (x, &t) in row.iter_mut().zip(s.u.iter()) {
-                let positive = u64::from(t > 0).wrapping_neg();
-                let negative = u64::from(t < 0).wrapping_neg();
-                *x = (factor & positive) | (minus & negative);
-            }
+            ckks::ring::vectorized(
+                #[inline(always)]
+                || {
+                    for (x, &t) in row.iter_mut().zip(s.u.iter()) {
+                        let positive = u64::from(t > 0).wrapping_neg();
+                        let negative = u64::from(t < 0).wrapping_neg();
+                        *x = (factor & positive) | (minus & negative);
+                    }
+                },
+            );
             plan.forward(row);
         }
 

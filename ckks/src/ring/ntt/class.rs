@@ -49,6 +49,10 @@ pub struct ClassInverse {
     odd_mask: u64,
     /// Whether a sum of d/2 lazy products (each below 2q) fits a u64.
     lazy: bool,
+    /// The fold for d = 8 with the plan's order, on IFMA: per-slot weights (c_t and
+    /// `(-1)^r c_t` for the pair's second slot).
+    #[cfg(target_arch = "x86_64")]
+    fold8: Option<crate::ring::simd::WeightedSums8>,
 }
 
 impl core::fmt::Debug for ClassInverse {
@@ -104,6 +108,16 @@ impl ClassInverse {
             .ok()
             .and_then(|d| d.checked_mul(modulus.value()))
             .is_some();
+        #[cfg(target_arch = "x86_64")]
+        let fold8 = if d == 8 && gather.is_none() {
+            let slot_weights = weights
+                .iter()
+                .flat_map(|&[c, _]| [c, if r % 2 == 1 { modulus.neg(c) } else { c }])
+                .collect();
+            crate::ring::simd::WeightedSums8::new(modulus.value(), slot_weights)
+        } else {
+            None
+        };
         Ok(Self {
             n,
             d,
@@ -114,6 +128,8 @@ impl ClassInverse {
             weights,
             odd_mask: 0u64.wrapping_sub((r & 1) as u64),
             lazy,
+            #[cfg(target_arch = "x86_64")]
+            fold8,
         })
     }
 
@@ -146,6 +162,13 @@ impl ClassInverse {
                 expected: self.len(),
                 found: out.len(),
             });
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(fold) = &self.fold8
+            && fold.apply(ntt_values, out) == out.len()
+        {
+            self.small.inverse(out);
+            return Ok(());
         }
         let (d, half) = (self.d, self.d / 2);
         let blocks = out.iter_mut().zip(self.weights.chunks_exact(half));
