@@ -521,7 +521,7 @@ fn pack_groups(
     }
     let packers = bits
         .iter()
-        .map(|&b| GroupPacker::new(b))
+        .map(|&b| GroupPacker::for_bits(b))
         .collect::<Option<Vec<_>>>()?;
     let mut in_range = true;
     let mut rest = dst;

@@ -19,6 +19,8 @@ mod header;
 mod objects;
 #[cfg(target_arch = "x86_64")]
 mod pack_simd;
+#[cfg(target_arch = "x86_64")]
+pub use pack_simd::{GroupPacker, GroupTables};
 mod poly;
 mod reader;
 mod writer;

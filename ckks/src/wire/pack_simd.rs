@@ -12,30 +12,40 @@
 //! Only AVX-512 F is needed (pulp's [`V4`] token: F, BW, CD, DQ and VL), checked at run time.
 
 use core::arch::x86_64::__m512i;
+use std::sync::OnceLock;
 
+use pulp::core_arch::x86::Avx512f;
 use pulp::x86::V4;
 
-/// Most lanes that reach one output word (for t >= 22).
-const MAX_SOURCES: usize = 4;
+/// Most lanes that reach one output word (for t >= 32; narrower values take the scalar path).
+const MAX_SOURCES: usize = 3;
 
 /// A disabled table entry: lane 0 shifted out entirely.
 const OFF: u64 = 64;
 
 /// Permutation and shift tables packing groups of eight values of t bits into t bytes.
 #[derive(Clone, Copy)]
-pub(super) struct GroupPacker {
+pub struct GroupPacker {
     simd: V4,
     bytes: usize,
-    sources: usize,
     lane: [[u64; 8]; MAX_SOURCES],
     left: [[u64; 8]; MAX_SOURCES],
     right: [[u64; 8]; MAX_SOURCES],
 }
 
 impl GroupPacker {
+    /// The packer for t = `bits`, built once per width; `None` without AVX-512 or for t < 32.
+    pub fn for_bits(bits: u32) -> Option<&'static Self> {
+        static PACKERS: [OnceLock<Option<GroupPacker>>; 65] = [const { OnceLock::new() }; 65];
+        PACKERS
+            .get(bits as usize)?
+            .get_or_init(|| Self::new(bits))
+            .as_ref()
+    }
+
     /// The tables for t = `bits`, or `None` without AVX-512 or when a word would need more than
-    /// [`MAX_SOURCES`] lanes (t < 22).
-    pub(super) fn new(bits: u32) -> Option<Self> {
+    /// [`MAX_SOURCES`] lanes (t < 32).
+    fn new(bits: u32) -> Option<Self> {
         let simd = V4::try_new()?;
         if !(1..=64).contains(&bits) {
             return None;
@@ -44,7 +54,6 @@ impl GroupPacker {
         let mut lane = [[0u64; 8]; MAX_SOURCES];
         let mut left = [[OFF; 8]; MAX_SOURCES];
         let mut right = [[OFF; 8]; MAX_SOURCES];
-        let mut sources = 0;
         for k in 0..(bits as usize).div_ceil(8) {
             let (word_lo, word_hi) = (64 * k as u64, 64 * k as u64 + 64);
             let mut m = 0;
@@ -66,12 +75,10 @@ impl GroupPacker {
                 }
                 m += 1;
             }
-            sources = sources.max(m);
         }
         Some(Self {
             simd,
             bytes: bits as usize,
-            sources,
             lane,
             left,
             right,
@@ -81,45 +88,74 @@ impl GroupPacker {
     /// Packs `values` (whole groups of eight; any remainder is ignored) into `dst`, which holds
     /// `values.len() / 8 * t` bytes; returns whether every value was below `bound`. A value at
     /// or above 2^t spoils the bytes, which the caller then discards.
-    pub(super) fn pack(&self, values: &[u64], bound: u64, dst: &mut [u8]) -> bool {
+    pub(crate) fn pack(&self, values: &[u64], bound: u64, dst: &mut [u8]) -> bool {
         let simd = self.simd;
         simd.vectorize(
             #[inline(always)]
             || {
                 let f = simd.avx512f;
-                let vector = |a: [u64; 8]| -> __m512i { pulp::cast(a) };
-                let lane = self.lane.map(vector);
-                let left = self.left.map(vector);
-                let right = self.right.map(vector);
+                let tables = self.tables(f);
                 let bound = f._mm512_set1_epi64(bound as i64);
                 let mut bad = 0u8;
                 let (groups, _) = values.as_chunks::<8>();
                 for (g, group) in groups.iter().enumerate() {
-                    let v = vector(*group);
+                    let v = pulp::cast(*group);
                     bad |= f._mm512_cmpge_epu64_mask(v, bound);
-                    let mut word = f._mm512_setzero_si512();
-                    for ((&lane, &left), &right) in
-                        lane.iter().zip(&left).zip(&right).take(self.sources)
-                    {
-                        let moved = f._mm512_permutexvar_epi64(lane, v);
-                        let part = f._mm512_or_si512(
-                            f._mm512_sllv_epi64(moved, left),
-                            f._mm512_srlv_epi64(moved, right),
-                        );
-                        word = f._mm512_or_si512(word, part);
-                    }
-                    let out: [u8; 64] = pulp::cast(word);
-                    let at = g * self.bytes;
-                    if let Some(slot) = dst.get_mut(at..at + out.len()) {
-                        slot.copy_from_slice(&out);
-                    } else if let (Some(slot), Some(src)) =
-                        (dst.get_mut(at..at + self.bytes), out.get(..self.bytes))
-                    {
-                        slot.copy_from_slice(src);
-                    }
+                    tables.store(f, v, dst, g);
                 }
                 bad == 0
             },
         )
+    }
+
+    /// The tables as vectors, for [`GroupTables::store`] inside a region compiled for AVX-512
+    /// (`f` is that region's AVX-512 F token).
+    #[inline(always)]
+    pub fn tables(&self, f: Avx512f) -> GroupTables {
+        let _ = f;
+        let vector = |a: [u64; 8]| -> __m512i { pulp::cast(a) };
+        GroupTables {
+            bytes: self.bytes,
+            lane: self.lane.map(vector),
+            left: self.left.map(vector),
+            right: self.right.map(vector),
+        }
+    }
+}
+
+/// [`GroupPacker`]'s tables loaded into vectors.
+#[derive(Clone, Copy)]
+pub struct GroupTables {
+    bytes: usize,
+    lane: [__m512i; MAX_SOURCES],
+    left: [__m512i; MAX_SOURCES],
+    right: [__m512i; MAX_SOURCES],
+}
+
+impl GroupTables {
+    /// Packs the eight values of `v` (each below 2^t) as group `g` of `dst`: bytes
+    /// `t g .. t g + t`. Groups must be stored in increasing order (a group's 64-byte store
+    /// runs past its t bytes into the next group's, which overwrites them).
+    #[inline(always)]
+    pub fn store(&self, f: Avx512f, v: __m512i, dst: &mut [u8], g: usize) {
+        let mut word = f._mm512_setzero_si512();
+        // A fixed trip count (disabled entries add zero) unrolls the loop.
+        for ((&lane, &left), &right) in self.lane.iter().zip(&self.left).zip(&self.right) {
+            let moved = f._mm512_permutexvar_epi64(lane, v);
+            let part = f._mm512_or_si512(
+                f._mm512_sllv_epi64(moved, left),
+                f._mm512_srlv_epi64(moved, right),
+            );
+            word = f._mm512_or_si512(word, part);
+        }
+        let out: [u8; 64] = pulp::cast(word);
+        let at = g * self.bytes;
+        if let Some(slot) = dst.get_mut(at..at + out.len()) {
+            slot.copy_from_slice(&out);
+        } else if let (Some(slot), Some(src)) =
+            (dst.get_mut(at..at + self.bytes), out.get(..self.bytes))
+        {
+            slot.copy_from_slice(src);
+        }
     }
 }

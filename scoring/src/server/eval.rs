@@ -229,9 +229,7 @@ fn finish_c1(
     }
     if let Some(fused) = &catalog.fused_c1 {
         let (low, high) = c1.split_at(n);
-        fused.apply(low, high, post.then_some(e1), values);
-        bitpack::pack_into(out, values, compressed)?;
-        return Ok(());
+        return fused.apply_packed((low, high), post.then_some(e1), values, out);
     }
     let p = rescale_to_output(Poly::<Coeff>::from_rows(basis, c1.to_vec())?)?;
     let values = catalog.output_compressor.compress(&p)?;

@@ -113,9 +113,9 @@ impl FusedRescaleCompress {
         };
         let post = post.and_then(|e| e.get(..len));
         #[cfg(target_arch = "x86_64")]
-        let done = self
-            .ifma
-            .map_or(0, |c| self.apply_ifma(&c, low, high, post, out));
+        let done = self.ifma.map_or(0, |c| {
+            self.apply_ifma(&c, low, high, post, Sink::Values(out))
+        });
         #[cfg(not(target_arch = "x86_64"))]
         let done = 0;
         let (Some(out), Some(low), Some(high)) =
@@ -157,7 +157,7 @@ impl FusedRescaleCompress {
         low: &[u64],
         high: &[u64],
         post: Option<&[i64]>,
-        out: &mut [u64],
+        mut sink: Sink<'_>,
     ) -> usize {
         use core::arch::x86_64::__m512i;
         let zeros = [0i64; 8];
@@ -175,11 +175,18 @@ impl FusedRescaleCompress {
                 let mask_t = splat((1 << self.bits) - 1);
                 let shift_t = splat(u64::from(self.bits));
                 let zero = f._mm512_setzero_si512();
-                let (out8, _) = out.as_chunks_mut::<8>();
                 let (low8, _) = low.as_chunks::<8>();
                 let (high8, _) = high.as_chunks::<8>();
                 let e8 = post.map(|e| e.as_chunks::<8>().0);
-                for (i, ((dst, x0), x1)) in out8.iter_mut().zip(low8).zip(high8).enumerate() {
+                let groups = match &mut sink {
+                    Sink::Values(out) => out.as_chunks_mut::<8>().0.len(),
+                    Sink::Packed(..) => low8.len(),
+                };
+                let tables = match &sink {
+                    Sink::Packed(_, packer) => Some(packer.tables(f)),
+                    Sink::Values(_) => None,
+                };
+                for (i, (x0, x1)) in low8.iter().zip(high8).enumerate().take(groups) {
                     let x0: __m512i = pulp::cast(*x0);
                     let x1: __m512i = pulp::cast(*x1);
                     let e: __m512i = pulp::cast(*e8.and_then(|e| e.get(i)).unwrap_or(&zeros));
@@ -208,12 +215,64 @@ impl FusedRescaleCompress {
                     let rem = f._mm512_mask_sub_epi64(rem, short, rem, q0);
                     let up = f._mm512_cmpgt_epu64_mask(f._mm512_add_epi64(rem, rem), q0);
                     let quot = f._mm512_mask_add_epi64(quot, up, quot, one);
-                    *dst = pulp::cast(f._mm512_and_si512(quot, mask_t));
+                    let result = f._mm512_and_si512(quot, mask_t);
+                    match (&mut sink, &tables) {
+                        (Sink::Packed(dst, _), Some(tables)) => tables.store(f, result, dst, i),
+                        (Sink::Values(out), _) => {
+                            if let Some(dst) = out.as_chunks_mut::<8>().0.get_mut(i) {
+                                *dst = pulp::cast(result);
+                            }
+                        }
+                        (Sink::Packed(..), None) => {}
+                    }
                 }
-                8 * out8.len()
+                8 * groups.min(low8.len()).min(high8.len())
             },
         )
     }
+
+    /// [`FusedRescaleCompress::apply`], packed into `out` (`packed_len(n, 2^t)` bytes, n the
+    /// length of `low` and `high`) through `values` (n values of scratch). On AVX-512 IFMA the
+    /// compressed values go from registers straight into the packed bytes.
+    ///
+    /// # Errors
+    /// The packer's errors (a wrong length of `out`).
+    pub(crate) fn apply_packed(
+        &self,
+        (low, high): (&[u64], &[u64]),
+        post: Option<&[i64]>,
+        values: &mut [u64],
+        out: &mut [u8],
+    ) -> Result<()> {
+        let n = low.len();
+        #[cfg(target_arch = "x86_64")]
+        if let (Some(c), Some(packer)) = (&self.ifma, ckks::wire::GroupPacker::for_bits(self.bits))
+            && n.is_multiple_of(8)
+            && high.len() == n
+            && post.is_none_or(|e| e.len() == n)
+            && out.len() == n / 8 * self.bits as usize
+        {
+            let done = self.apply_ifma(c, low, high, post, Sink::Packed(out, packer));
+            debug_assert_eq!(done, n);
+            return Ok(());
+        }
+        let found = values.len();
+        let values = values.get_mut(..n).ok_or(ckks::Error::LengthMismatch {
+            what: "compressed values",
+            expected: n,
+            found,
+        })?;
+        self.apply(low, high, post, values);
+        ckks::wire::bitpack::pack_into(out, values, 1 << self.bits)?;
+        Ok(())
+    }
+}
+
+/// Where the IFMA path writes: compressed values, or their packed bytes.
+#[cfg(target_arch = "x86_64")]
+enum Sink<'a> {
+    Values(&'a mut [u64]),
+    Packed(&'a mut [u8], &'static ckks::wire::GroupPacker),
 }
 
 /// Adds `factor * e` (small signed e, |e| < q) to `row` mod q.
@@ -441,6 +500,21 @@ mod tests {
             let mut slow = vec![1; low.len()];
             fused.apply(&low, &high, post, &mut fast);
             scalar.apply(&low, &high, post, &mut slow);
+            assert_eq!(fast, slow);
+        }
+        // Packed straight from the registers, against the scalar values packed by bitpack.
+        let len = 1000; // a multiple of 8
+        let (low, high, e) = (&low[..len], &high[..len], &e[..len]);
+        for post in [None, Some(e)] {
+            let mut scratch = vec![0; len];
+            let mut fast = vec![0xA5u8; len / 8 * 47];
+            let mut slow = vec![0x5Au8; len / 8 * 47];
+            fused
+                .apply_packed((low, high), post, &mut scratch, &mut fast)
+                .unwrap();
+            scalar
+                .apply_packed((low, high), post, &mut scratch, &mut slow)
+                .unwrap();
             assert_eq!(fast, slow);
         }
     }
