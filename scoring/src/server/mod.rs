@@ -271,8 +271,8 @@ pub fn score_with<R: CryptoRng + ?Sized>(
 }
 
 /// Evaluates every block into its slice of the response, in parallel when the `parallel`
-/// feature is on (not on wasm32) and there is more than one block; the `c0'` values in block
-/// order.
+/// feature is on (not on wasm32), the pool has more than one thread and there is more than one
+/// block; the `c0'` values in block order.
 fn map_blocks<F>(
     blocks: &[Block],
     seeds: &[Seed],
@@ -282,8 +282,10 @@ fn map_blocks<F>(
 where
     F: Fn(&Block, &Seed, &mut [u8]) -> Result<Vec<u64>> + Sync + Send,
 {
+    // One thread in the pool: evaluate on the caller's thread, without handing the work over
+    // (and waking a worker) per request.
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-    if blocks.len() > 1 {
+    if blocks.len() > 1 && rayon::current_num_threads() > 1 {
         use rayon::prelude::*;
         let c1_out: Vec<&mut [u8]> = c1_out.collect();
         return blocks
