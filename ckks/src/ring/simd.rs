@@ -177,6 +177,84 @@ impl WeightedSums8 {
         })
     }
 
+    /// As [`WeightedSums8::apply`] on the values `x y + z w mod q` (`z w` when given), computed
+    /// in registers by the Montgomery products of `mont` (same q; `y` and `w` in Montgomery
+    /// form) and never stored; returns how many sums it wrote.
+    pub(crate) fn apply_products(
+        &self,
+        mont: &Montgomery52,
+        (x, y): (&[u64], &[u64]),
+        zw: Option<(&[u64], &[u64])>,
+        out: &mut [u64],
+    ) -> usize {
+        if mont.q != self.q {
+            return 0;
+        }
+        // A closure this large would be called, not inlined, from the vectorized region (and its
+        // intrinsics with it); a task type with an always-inlined `call` is inlined.
+        self.simd.vectorize(FoldProducts {
+            fold: self,
+            mont,
+            xy: (x, y),
+            zw,
+            out,
+        })
+    }
+
+    /// The body of [`WeightedSums8::apply_products`], inlined into its vectorized region.
+    #[inline(always)]
+    fn products_in_region(
+        &self,
+        mont: &Montgomery52,
+        (x, y): (&[u64], &[u64]),
+        zw: Option<(&[u64], &[u64])>,
+        out: &mut [u64],
+    ) -> usize {
+        let simd = self.simd;
+        let f = simd.avx512f;
+        let ops = Lanes::new(mont);
+        let splat = |v: u64| f._mm512_set1_epi64(v as i64);
+        let (q, mask52) = (splat(self.q), splat(MASK52));
+        let (x, y) = (x.as_chunks::<64>().0, y.as_chunks::<64>().0);
+        let zw = zw.map(|(z, w)| (z.as_chunks::<64>().0, w.as_chunks::<64>().0));
+        let (w8, ws8) = (
+            self.weights.as_chunks::<64>().0,
+            self.shoup.as_chunks::<64>().0,
+        );
+        let (dst, _) = out.as_chunks_mut::<8>();
+        let mut written = 0;
+        for (i, (dst, (wt, ws))) in dst.iter_mut().zip(w8.iter().zip(ws8)).enumerate() {
+            let (Some(x), Some(y)) = (x.get(i), y.get(i)) else {
+                break;
+            };
+            let (x, y) = (x.as_chunks::<8>().0, y.as_chunks::<8>().0);
+            let zw = zw.and_then(|(z, w)| {
+                Some((z.get(i)?.as_chunks::<8>().0, w.get(i)?.as_chunks::<8>().0))
+            });
+            let (wt, ws) = (wt.as_chunks::<8>().0, ws.as_chunks::<8>().0);
+            let t = Terms {
+                x,
+                y,
+                zw,
+                weights: wt,
+                shoup: ws,
+            };
+            let p = [
+                t.weighted(&ops, 0, q, mask52),
+                t.weighted(&ops, 1, q, mask52),
+                t.weighted(&ops, 2, q, mask52),
+                t.weighted(&ops, 3, q, mask52),
+                t.weighted(&ops, 4, q, mask52),
+                t.weighted(&ops, 5, q, mask52),
+                t.weighted(&ops, 6, q, mask52),
+                t.weighted(&ops, 7, q, mask52),
+            ];
+            *dst = pulp::cast(sum_transposed(simd, p, self.q));
+            written += 8;
+        }
+        written
+    }
+
     /// Writes `out[j]` for the leading groups of 64 values (eight sums each) of `values`, in
     /// [0, q) for values in [0, q); returns how many sums it wrote.
     pub(crate) fn apply(&self, values: &[u64], out: &mut [u64]) -> usize {
@@ -187,16 +265,6 @@ impl WeightedSums8 {
                 let f = simd.avx512f;
                 let splat = |v: u64| f._mm512_set1_epi64(v as i64);
                 let (q, mask52) = (splat(self.q), splat(MASK52));
-                let multiples = [8, 4, 2, 1].map(|k| splat(k * self.q));
-                let idx = |i: [u64; 8]| -> __m512i { pulp::cast(i) };
-                let (low_half, high_half) = (
-                    idx([0, 1, 8, 9, 4, 5, 12, 13]),
-                    idx([2, 3, 10, 11, 6, 7, 14, 15]),
-                );
-                let (first, second) = (
-                    idx([0, 1, 2, 3, 8, 9, 10, 11]),
-                    idx([4, 5, 6, 7, 12, 13, 14, 15]),
-                );
                 let (x, w, ws) = (
                     values.as_chunks::<64>().0,
                     self.weights.as_chunks::<64>().0,
@@ -220,27 +288,7 @@ impl WeightedSums8 {
                     let p5 = product(simd, lanes(5), q, mask52);
                     let p6 = product(simd, lanes(6), q, mask52);
                     let p7 = product(simd, lanes(7), q, mask52);
-                    let pair = |a: __m512i, b: __m512i| {
-                        f._mm512_add_epi64(
-                            f._mm512_unpacklo_epi64(a, b),
-                            f._mm512_unpackhi_epi64(a, b),
-                        )
-                    };
-                    let (t0, t1, t2, t3) = (pair(p0, p1), pair(p2, p3), pair(p4, p5), pair(p6, p7));
-                    let quad = |a: __m512i, b: __m512i| {
-                        f._mm512_add_epi64(
-                            f._mm512_permutex2var_epi64(a, low_half, b),
-                            f._mm512_permutex2var_epi64(a, high_half, b),
-                        )
-                    };
-                    let (u0, u1) = (quad(t0, t1), quad(t2, t3));
-                    let mut sums = f._mm512_add_epi64(
-                        f._mm512_permutex2var_epi64(u0, first, u1),
-                        f._mm512_permutex2var_epi64(u0, second, u1),
-                    );
-                    for m in multiples {
-                        sums = f._mm512_min_epu64(sums, f._mm512_sub_epi64(sums, m));
-                    }
+                    let sums = sum_transposed(simd, [p0, p1, p2, p3, p4, p5, p6, p7], self.q);
                     *dst = pulp::cast(sums);
                     written += 8;
                 }
@@ -274,6 +322,94 @@ fn lazy_shoup52(
     f._mm512_and_si512(product, mask52)
 }
 
+/// The task [`WeightedSums8::apply_products`] runs in its vectorized region.
+struct FoldProducts<'a> {
+    fold: &'a WeightedSums8,
+    mont: &'a Montgomery52,
+    xy: (&'a [u64], &'a [u64]),
+    zw: Option<(&'a [u64], &'a [u64])>,
+    out: &'a mut [u64],
+}
+
+impl pulp::NullaryFnOnce for FoldProducts<'_> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn call(self) -> usize {
+        self.fold
+            .products_in_region(self.mont, self.xy, self.zw, self.out)
+    }
+}
+
+/// Rows of eight lanes.
+type Rows<'a> = &'a [[u64; 8]];
+
+/// One group of 64 inputs of [`WeightedSums8::apply_products`]: rows of eight lanes.
+struct Terms<'a> {
+    x: &'a [[u64; 8]],
+    y: &'a [[u64; 8]],
+    zw: Option<(Rows<'a>, Rows<'a>)>,
+    weights: &'a [[u64; 8]],
+    shoup: &'a [[u64; 8]],
+}
+
+impl Terms<'_> {
+    /// Row k's value `x y (+ z w) mod q`, times its weights, lazily in [0, 2q).
+    #[inline(always)]
+    fn weighted(&self, ops: &Lanes, k: usize, q: __m512i, mask52: __m512i) -> __m512i {
+        let value = match self.zw {
+            Some((z, w)) => {
+                ops.sum_of_products_v(row(self.x, k), row(self.y, k), row(z, k), row(w, k))
+            }
+            None => ops.product_v(row(self.x, k), row(self.y, k)),
+        };
+        lazy_shoup52(
+            ops.simd,
+            (value, row(self.weights, k), row(self.shoup, k)),
+            q,
+            mask52,
+        )
+    }
+}
+
+/// The eight lane sums of `p` (lane k of the result sums the lanes of `p[k]`, each below 2q),
+/// reduced into [0, q): a transposing tree of shuffles, then conditional subtractions of 8q,
+/// 4q, 2q and q.
+#[inline(always)]
+fn sum_transposed(simd: Ifma, p: [__m512i; 8], q: u64) -> __m512i {
+    let f = simd.avx512f;
+    let [p0, p1, p2, p3, p4, p5, p6, p7] = p;
+    let (t0, t1) = (add_pairs(simd, p0, p1), add_pairs(simd, p2, p3));
+    let (t2, t3) = (add_pairs(simd, p4, p5), add_pairs(simd, p6, p7));
+    let (low_half, high_half) = ([0, 1, 8, 9, 4, 5, 12, 13], [2, 3, 10, 11, 6, 7, 14, 15]);
+    let u0 = add_selected(simd, t0, t1, low_half, high_half);
+    let u1 = add_selected(simd, t2, t3, low_half, high_half);
+    let (first, second) = ([0, 1, 2, 3, 8, 9, 10, 11], [4, 5, 6, 7, 12, 13, 14, 15]);
+    let mut sums = add_selected(simd, u0, u1, first, second);
+    for k in [8, 4, 2, 1] {
+        let m = f._mm512_set1_epi64((k * q) as i64);
+        sums = f._mm512_min_epu64(sums, f._mm512_sub_epi64(sums, m));
+    }
+    sums
+}
+
+/// `[a0 + a1, b0 + b1, a2 + a3, b2 + b3, ...]`: adjacent lanes of a and b added.
+#[inline(always)]
+fn add_pairs(simd: Ifma, a: __m512i, b: __m512i) -> __m512i {
+    let f = simd.avx512f;
+    f._mm512_add_epi64(f._mm512_unpacklo_epi64(a, b), f._mm512_unpackhi_epi64(a, b))
+}
+
+/// The lanes of (a, b) picked by `first` plus those picked by `second` (indices 8.. pick b).
+#[inline(always)]
+fn add_selected(simd: Ifma, a: __m512i, b: __m512i, first: [u64; 8], second: [u64; 8]) -> __m512i {
+    let f = simd.avx512f;
+    f._mm512_add_epi64(
+        f._mm512_permutex2var_epi64(a, pulp::cast(first), b),
+        f._mm512_permutex2var_epi64(a, pulp::cast(second), b),
+    )
+}
+
 const MASK52: u64 = (1 << 52) - 1;
 
 /// The vector constants of [`Montgomery52`], built inside the vectorized region.
@@ -305,28 +441,38 @@ impl Lanes {
         [0; 8]
     }
 
-    /// `x y R^-1 mod q`.
+    /// `x y R^-1 mod q`, on vectors.
     #[inline(always)]
-    fn product(&self, x: [u64; 8], y: [u64; 8]) -> [u64; 8] {
+    fn product_v(&self, x: __m512i, y: __m512i) -> __m512i {
         let ifma = self.simd.avx512ifma;
-        let (x, y): (__m512i, __m512i) = (pulp::cast(x), pulp::cast(y));
         let lo = ifma._mm512_madd52lo_epu64(self.zero, x, y);
         let hi = ifma._mm512_madd52hi_epu64(self.zero, x, y);
-        pulp::cast(self.reduce(lo, hi))
+        self.reduce(lo, hi)
     }
 
-    /// `(x y + z w) R^-1 mod q`.
+    /// `(x y + z w) R^-1 mod q`, on vectors.
     #[inline(always)]
-    fn sum_of_products(&self, x: [u64; 8], y: [u64; 8], z: [u64; 8], w: [u64; 8]) -> [u64; 8] {
+    fn sum_of_products_v(&self, x: __m512i, y: __m512i, z: __m512i, w: __m512i) -> __m512i {
         let (f, ifma) = (self.simd.avx512f, self.simd.avx512ifma);
-        let (x, y): (__m512i, __m512i) = (pulp::cast(x), pulp::cast(y));
-        let (z, w): (__m512i, __m512i) = (pulp::cast(z), pulp::cast(w));
         let lo = ifma._mm512_madd52lo_epu64(ifma._mm512_madd52lo_epu64(self.zero, x, y), z, w);
         let hi = ifma._mm512_madd52hi_epu64(ifma._mm512_madd52hi_epu64(self.zero, x, y), z, w);
         // The low halves sum to at most 2^53: carry their top bit into the high half.
         let hi = f._mm512_add_epi64(hi, f._mm512_srli_epi64::<52>(lo));
         let lo = f._mm512_and_si512(lo, self.mask52);
-        pulp::cast(self.reduce(lo, hi))
+        self.reduce(lo, hi)
+    }
+
+    /// `x y R^-1 mod q`.
+    #[inline(always)]
+    fn product(&self, x: [u64; 8], y: [u64; 8]) -> [u64; 8] {
+        pulp::cast(self.product_v(pulp::cast(x), pulp::cast(y)))
+    }
+
+    /// `(x y + z w) R^-1 mod q`.
+    #[inline(always)]
+    fn sum_of_products(&self, x: [u64; 8], y: [u64; 8], z: [u64; 8], w: [u64; 8]) -> [u64; 8] {
+        let v = |a: [u64; 8]| -> __m512i { pulp::cast(a) };
+        pulp::cast(self.sum_of_products_v(v(x), v(y), v(z), v(w)))
     }
 
     /// `(hi 2^52 + lo) R^-1 mod q` for lo < 2^52 and a value below `2 q^2`.

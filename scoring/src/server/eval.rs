@@ -301,11 +301,11 @@ fn class_targets(
             c0.row(r).ok_or_else(missing)?,
             block.prepared.get(r).ok_or_else(missing)?,
         );
-        match (u_hat.get(r * n..(r + 1) * n), p0.get(r)) {
-            (Some(u), Some(p0)) => plan.mul_add_prepared_into(buf, c0_w, (u, p0)),
-            _ => plan.mul_prepared_into(buf, c0_w.0, c0_w.1),
-        }
-        class.apply(buf, out)?;
+        let u_p0 = match (u_hat.get(r * n..(r + 1) * n), p0.get(r)) {
+            (Some(u), Some(p0)) => Some((u, p0)),
+            _ => None,
+        };
+        class.apply_products(plan, c0_w, u_p0, buf, out)?;
         values.extend(out.iter().take(block.products));
     }
     Ok(())

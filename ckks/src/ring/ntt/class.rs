@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 
-use super::NttPlan;
+use super::{Multiplicand, NttPlan};
 use crate::ring::modulus::Modulus;
 use crate::{Error, Result};
 
@@ -197,6 +197,61 @@ impl ClassInverse {
         Ok(())
     }
 
+    /// As [`ClassInverse::apply`] on the evaluations `x y + z w` (or `x y`): pointwise products
+    /// of `plan` (the plan this class inverse was built from) with multiplicands it prepared.
+    /// On IFMA the products go from registers into the fold, never stored; otherwise they are
+    /// computed into `scratch` (n values) first.
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`] unless `x`, `z` and `scratch` hold n values and `out` n/d;
+    /// [`Error::ParamsMismatch`] for a plan of another size or modulus.
+    ///
+    /// # Panics
+    /// As [`NttPlan::mul_prepared_into`] for a multiplicand of another plan.
+    pub fn apply_products(
+        &self,
+        plan: &NttPlan,
+        (x, y): (&[u64], &Multiplicand),
+        zw: Option<(&[u64], &Multiplicand)>,
+        scratch: &mut [u64],
+        out: &mut [u64],
+    ) -> Result<()> {
+        if plan.n() != self.n || plan.modulus().value() != self.modulus.value() {
+            return Err(Error::ParamsMismatch);
+        }
+        for (what, len) in [("NTT values", x.len()), ("scratch", scratch.len())]
+            .into_iter()
+            .chain(zw.map(|(z, _)| ("NTT values", z.len())))
+        {
+            if len != self.n {
+                return Err(Error::LengthMismatch {
+                    what,
+                    expected: self.n,
+                    found: len,
+                });
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let (Some(fold), Some(mont)) = (&self.fold8, &plan.montgomery)
+            && out.len() == self.len()
+        {
+            plan.check_prepared(y);
+            if let Some((_, w)) = zw {
+                plan.check_prepared(w);
+            }
+            let zw = zw.map(|(z, w)| (z, w.values.as_slice()));
+            if fold.apply_products(mont, (x, &y.values), zw, out) == out.len() {
+                self.small.inverse(out);
+                return Ok(());
+            }
+        }
+        match zw {
+            Some(zw) => plan.mul_add_prepared_into(scratch, (x, y), zw),
+            None => plan.mul_prepared_into(scratch, x, y),
+        }
+        self.apply(scratch, out)
+    }
+
     /// sum of c_t (a + (-1)^r b) over the pairs (a, b) of one block, reduced into [0, q).
     #[inline(always)]
     fn block_sum<'a>(&self, terms: impl Iterator<Item = ((u64, u64), &'a [u64; 2])>) -> u64 {
@@ -337,6 +392,67 @@ mod tests {
                 plan.backend()
             );
         }
+    }
+
+    #[test]
+    fn class_of_products_matches_the_class_of_the_stored_products() {
+        for n in [64usize, 4096] {
+            for q in primes(n) {
+                for plan in plans(n, q) {
+                    let m = *plan.modulus();
+                    let [x, y, z, w] =
+                        [1u64, 2, 3, 4].map(|k| random_poly(q, n, k * 77 + n as u64));
+                    let (py, pw) = (plan.prepare(&y), plan.prepare(&w));
+                    let class = ClassInverse::new(&plan, 8, 7).unwrap();
+                    let mut scratch = vec![0; n];
+                    for with_zw in [false, true] {
+                        let values: Vec<u64> = (0..n)
+                            .map(|i| {
+                                let xy = m.mul(x[i], y[i]);
+                                if with_zw {
+                                    m.add(xy, m.mul(z[i], w[i]))
+                                } else {
+                                    xy
+                                }
+                            })
+                            .collect();
+                        let mut want = vec![0; class.len()];
+                        class.apply(&values, &mut want).unwrap();
+                        let mut got = vec![u64::MAX; class.len()];
+                        let zw = with_zw.then_some((z.as_slice(), &pw));
+                        class
+                            .apply_products(&plan, (&x, &py), zw, &mut scratch, &mut got)
+                            .unwrap();
+                        assert_eq!(got, want, "n {n}, q {q}, backend {:?}", plan.backend());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn class_of_products_refuses_wrong_lengths_and_plans() {
+        let n = 64;
+        let q = primes(n)[0];
+        let [plan, _] = plans(n, q);
+        let class = ClassInverse::new(&plan, 8, 7).unwrap();
+        let y = plan.prepare(&random_poly(q, n, 1));
+        let x = random_poly(q, n, 2);
+        let mut out = vec![0; class.len()];
+        let mut short = vec![0; n - 1];
+        assert!(matches!(
+            class.apply_products(&plan, (&x, &y), None, &mut short, &mut out),
+            Err(Error::LengthMismatch {
+                what: "scratch",
+                ..
+            })
+        ));
+        let other = NttPlan::new(n, Modulus::new(primes(n)[1]).unwrap()).unwrap();
+        let mut scratch = vec![0; n];
+        assert_eq!(
+            class.apply_products(&other, (&x, &y), None, &mut scratch, &mut out),
+            Err(Error::ParamsMismatch)
+        );
     }
 
     #[test]
