@@ -154,27 +154,22 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
         }
         // e0 reuses the buffer of e1, which is spent.
         let e0 = s.e1.get_mut(..products).ok_or_else(missing)?;
-        add_target_noise(catalog, block, rng, e0, &mut values)?;
-        Ok(rescale_values(
-            basis,
-            &catalog.rescale_inverses,
-            values,
-            products,
-        ))
+        finish_targets(catalog, block, rng, e0, values)
     })
 }
 
 /// Adds the bias, `F e0` on the key rows and, for `private-plus`, the flooding noise to the
-/// target values of one block (modulus-major); e0 is drawn into the caller's buffer `e0`
-/// (one value per product), which the caller wipes.
-fn add_target_noise<R: CryptoRng + ?Sized>(
+/// target values of one block (modulus-major), and rescales them to q_0; e0 is drawn into the
+/// caller's buffer `e0` (one value per product), which the caller wipes.
+fn finish_targets<R: CryptoRng + ?Sized>(
     catalog: &EncodedCatalog,
     block: &Block,
     rng: &mut R,
     e0: &mut [i64],
-    values: &mut [u64],
-) -> Result<()> {
+    mut values: Vec<u64>,
+) -> Result<Vec<u64>> {
     let params = catalog.params();
+    let basis = params.ckks().basis();
     let products = block.products;
     sampling::error_into(rng, e0, params.ckks().sigma())?;
     let flood_bound = params.flood_bound();
@@ -185,9 +180,19 @@ fn add_target_noise<R: CryptoRng + ?Sized>(
     } else {
         Vec::new()
     };
+    #[cfg(target_arch = "x86_64")]
+    if let Some(kernel) = &catalog.target_rescale
+        && flood.is_empty()
+    {
+        let (x0, x1) = values.split_at(products.min(values.len()));
+        let bias = (block.bias_row(0), block.bias_row(1));
+        if let Some(out) = kernel.apply((x0, x1), bias, e0) {
+            return Ok(out);
+        }
+    }
     for (r, (row, m)) in values
         .chunks_mut(products.max(1))
-        .zip(params.ckks().basis().moduli())
+        .zip(basis.moduli())
         .enumerate()
     {
         for (x, &b) in row.iter_mut().zip(block.bias_row(r)) {
@@ -200,7 +205,12 @@ fn add_target_noise<R: CryptoRng + ?Sized>(
             add_scaled_small(m, row, e0, factor);
         }
     }
-    Ok(())
+    Ok(rescale_values(
+        basis,
+        &catalog.rescale_inverses,
+        values,
+        products,
+    ))
 }
 
 /// Rescales the coefficient rows of `c1` to q_0 with `F e1` added, compresses them (through

@@ -268,6 +268,197 @@ impl FusedRescaleCompress {
     }
 }
 
+/// The targets of one block finished on AVX-512 IFMA for two primes q_1 < q_0 < 2^50: the bias
+/// and `F_r e0` added to each row, then the rescale to q_0, eight targets per step:
+/// `y = (x_0 - [x_1]_(q_1)) q_1^-1 mod q_0`, exactly [`rescale_values`] after the scalar
+/// additions of `add_target_noise`.
+#[cfg(target_arch = "x86_64")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TargetRescale {
+    simd: ckks::ring::simd::Ifma,
+    q: [u64; 2],
+    /// `F_r` and its 52-bit Shoup constant per row (`F_r = 0` on a row without the key).
+    factor: [[u64; 2]; 2],
+    /// `q_1^-1 mod q_0` and its 52-bit Shoup constant.
+    inv: [u64; 2],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl TargetRescale {
+    /// For `moduli = [q_0, q_1]` with q_1 < q_0 < 2^50 and the key factors of the rows (one or
+    /// two), or `None` (other bases, or no IFMA).
+    pub(crate) fn new(moduli: &[Modulus], key_factors: &[u64]) -> Option<Self> {
+        let simd = ckks::ring::simd::Ifma::try_new()?;
+        let [m0, m1] = moduli else { return None };
+        let (q0, q1) = (m0.value(), m1.value());
+        if !(q1 < q0 && q0 < 1 << 50) || key_factors.len() > 2 {
+            return None;
+        }
+        let shoup52 = |w: u64, q: u64| ((u128::from(w) << 52) / u128::from(q)) as u64;
+        let factor = |r: usize, q: u64| {
+            let f = key_factors.get(r).copied().unwrap_or(0);
+            [f, shoup52(f, q)]
+        };
+        let inv = m0.inv(q1 % q0)?;
+        Some(Self {
+            simd,
+            q: [q0, q1],
+            factor: [factor(0, q0), factor(1, q1)],
+            inv: [inv, shoup52(inv, q0)],
+        })
+    }
+
+    /// The rescaled targets from the rows `x = (row 0, row 1)` of `count` values each, the bias
+    /// rows and e0 (|e0| < q_1); `None` unless every slice has `count` values.
+    pub(crate) fn apply(
+        &self,
+        x: (&[u64], &[u64]),
+        bias: (&[u64], &[u64]),
+        e0: &[i64],
+    ) -> Option<Vec<u64>> {
+        let count = x.0.len();
+        if [x.1.len(), bias.0.len(), bias.1.len(), e0.len()]
+            .iter()
+            .any(|&len| len != count)
+        {
+            return None;
+        }
+        let mut out = vec![0u64; count];
+        let done = self.simd.vectorize(TargetTask {
+            kernel: self,
+            x,
+            bias,
+            e0,
+            out: &mut out,
+        });
+        // The last count mod 8 targets: the same arithmetic, one lane at a time.
+        for j in done..count {
+            let lane = |v: &[u64]| v.get(j).copied().unwrap_or(0);
+            let e = e0.get(j).copied().unwrap_or(0);
+            let value = self.scalar([lane(x.0), lane(x.1)], [lane(bias.0), lane(bias.1)], e);
+            if let Some(slot) = out.get_mut(j) {
+                *slot = value;
+            }
+        }
+        Some(out)
+    }
+
+    /// One target, scalar.
+    fn scalar(&self, x: [u64; 2], b: [u64; 2], e: i64) -> u64 {
+        let [q0, q1] = self.q;
+        let add = |a: u64, b: u64, q: u64| (a + b).min((a + b).wrapping_sub(q));
+        let noisy = |r: usize, q: u64| {
+            let [f, _] = self.factor[r];
+            let e_mod = (e as u64).wrapping_add(q & ((e >> 63) as u64));
+            let fe = (u128::from(e_mod) * u128::from(f) % u128::from(q)) as u64;
+            add(add(x[r], b[r], q), fe, q)
+        };
+        let (x0, x1) = (noisy(0, q0), noisy(1, q1));
+        let c = if x1 > q1 / 2 {
+            x1 as i128 - q1 as i128
+        } else {
+            x1 as i128
+        };
+        let z = (i128::from(x0) - c).rem_euclid(i128::from(q0)) as u128;
+        (z * u128::from(self.inv[0]) % u128::from(q0)) as u64
+    }
+}
+
+/// `x w mod q` in [0, q) for x < 2^52, w < q < 2^50 and `ws = floor(w 2^52 / q)` (Shoup).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn mul_shoup52(
+    simd: ckks::ring::simd::Ifma,
+    x: core::arch::x86_64::__m512i,
+    (w, ws): (core::arch::x86_64::__m512i, core::arch::x86_64::__m512i),
+    q: core::arch::x86_64::__m512i,
+) -> core::arch::x86_64::__m512i {
+    let (f, ifma) = (simd.avx512f, simd.avx512ifma);
+    let zero = f._mm512_setzero_si512();
+    let quot = ifma._mm512_madd52hi_epu64(zero, x, ws);
+    let r = f._mm512_sub_epi64(
+        ifma._mm512_madd52lo_epu64(zero, x, w),
+        ifma._mm512_madd52lo_epu64(zero, quot, q),
+    );
+    let r = f._mm512_and_si512(r, f._mm512_set1_epi64((1 << 52) - 1));
+    f._mm512_min_epu64(r, f._mm512_sub_epi64(r, q))
+}
+
+/// `a + b mod q` for a, b in [0, q).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn add_mod(
+    simd: ckks::ring::simd::Ifma,
+    a: core::arch::x86_64::__m512i,
+    b: core::arch::x86_64::__m512i,
+    q: core::arch::x86_64::__m512i,
+) -> core::arch::x86_64::__m512i {
+    let f = simd.avx512f;
+    let s = f._mm512_add_epi64(a, b);
+    f._mm512_min_epu64(s, f._mm512_sub_epi64(s, q))
+}
+
+/// The vectorized region of [`TargetRescale::apply`] (a task type, so that it is inlined).
+#[cfg(target_arch = "x86_64")]
+struct TargetTask<'a> {
+    kernel: &'a TargetRescale,
+    x: (&'a [u64], &'a [u64]),
+    bias: (&'a [u64], &'a [u64]),
+    e0: &'a [i64],
+    out: &'a mut [u64],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl pulp::NullaryFnOnce for TargetTask<'_> {
+    type Output = usize;
+
+    #[inline(always)]
+    fn call(self) -> usize {
+        use core::arch::x86_64::__m512i;
+        let k = self.kernel;
+        let f = k.simd.avx512f;
+        let splat = |v: u64| f._mm512_set1_epi64(v as i64);
+        let zero = f._mm512_setzero_si512();
+        let [q0, q1] = k.q.map(splat);
+        let half1 = splat(k.q[1] / 2);
+        let [[f0, f0s], [f1, f1s]] = k.factor.map(|[a, b]| [splat(a), splat(b)]);
+        let [inv, inv_s] = k.inv.map(splat);
+        let (x0s, x1s) = (self.x.0.as_chunks::<8>().0, self.x.1.as_chunks::<8>().0);
+        let (b0s, b1s) = (
+            self.bias.0.as_chunks::<8>().0,
+            self.bias.1.as_chunks::<8>().0,
+        );
+        let es = self.e0.as_chunks::<8>().0;
+        let (outs, _) = self.out.as_chunks_mut::<8>();
+        let mut done = 0;
+        for (j, out) in outs.iter_mut().enumerate() {
+            let (Some(x0), Some(x1), Some(b0), Some(b1), Some(e)) =
+                (x0s.get(j), x1s.get(j), b0s.get(j), b1s.get(j), es.get(j))
+            else {
+                break;
+            };
+            let v = |a: [u64; 8]| -> __m512i { pulp::cast(a) };
+            let e: __m512i = pulp::cast(*e);
+            // e mod q for |e| < q: add q where e is negative.
+            let negative = f._mm512_cmplt_epi64_mask(e, zero);
+            let e0 = f._mm512_mask_add_epi64(e, negative, e, q0);
+            let e1 = f._mm512_mask_add_epi64(e, negative, e, q1);
+            let simd = k.simd;
+            let x0 = add_mod(simd, v(*x0), v(*b0), q0);
+            let x0 = add_mod(simd, x0, mul_shoup52(simd, e0, (f0, f0s), q0), q0);
+            let x1 = add_mod(simd, v(*x1), v(*b1), q1);
+            let x1 = add_mod(simd, x1, mul_shoup52(simd, e1, (f1, f1s), q1), q1);
+            // z = x0 + q0 - [x1]_(q1) in (0, 2 q0 + q1) < 2^52, then y = z q1^-1 mod q0.
+            let above = f._mm512_cmpgt_epu64_mask(x1, half1);
+            let z = f._mm512_sub_epi64(f._mm512_add_epi64(x0, q0), x1);
+            let z = f._mm512_mask_add_epi64(z, above, z, q1);
+            *out = pulp::cast(mul_shoup52(simd, z, (inv, inv_s), q0));
+            done += 8;
+        }
+        done
+    }
+}
+
 /// Where the IFMA path writes: compressed values, or their packed bytes.
 #[cfg(target_arch = "x86_64")]
 enum Sink<'a> {
@@ -516,6 +707,49 @@ mod tests {
                 .apply_packed((low, high), post, &mut scratch, &mut slow)
                 .unwrap();
             assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn target_rescale_matches_the_scalar_additions_and_rescale() {
+        let b = basis();
+        let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
+        let (q0, q1) = (m0.value(), m1.value());
+        let inverses = rescale_inverses(&b).unwrap();
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        // Key at q_0 (F = q_1 on row 0) as `exact`, and key at Q (F = 1 on both rows).
+        for key_factors in [vec![q1 % q0], vec![1, 1]] {
+            let Some(kernel) = TargetRescale::new(b.moduli(), &key_factors) else {
+                return; // no IFMA on this processor
+            };
+            for count in [37usize, 512] {
+                let mut x: Vec<u64> = (0..count).map(|_| rng.next_u64() % q0).collect();
+                x.extend((0..count).map(|_| rng.next_u64() % q1));
+                let mut bias: Vec<u64> = (0..count).map(|_| rng.next_u64() % q0).collect();
+                bias.extend((0..count).map(|_| rng.next_u64() % q1));
+                let e: Vec<i64> = (0..count).map(|i| (i % 43) as i64 - 21).collect();
+                // The extremes: the centering threshold of row 1, q - 1 everywhere.
+                (x[0], x[count]) = (q0 - 1, q1 / 2);
+                (x[1], x[count + 1]) = (0, q1 / 2 + 1);
+                (bias[2], bias[count + 2]) = (q0 - 1, q1 - 1);
+                let mut want = x.clone();
+                for (r, row) in want.chunks_mut(count).enumerate() {
+                    let m = &b.moduli()[r];
+                    for (v, &bb) in row.iter_mut().zip(&bias[r * count..(r + 1) * count]) {
+                        *v = m.add(*v, bb);
+                    }
+                    if let Some(&f) = key_factors.get(r) {
+                        add_scaled_small(m, row, &e, f);
+                    }
+                }
+                let want = rescale_values(&b, &inverses, want, count);
+                let (x0, x1) = x.split_at(count);
+                let (b0, b1) = bias.split_at(count);
+                let got = kernel.apply((x0, x1), (b0, b1), &e).unwrap();
+                assert_eq!(got, want, "count {count}, key factors {key_factors:?}");
+            }
+            assert!(kernel.apply((&[1], &[1, 2]), (&[0], &[0]), &[0]).is_none());
         }
     }
 

@@ -99,6 +99,9 @@ pub struct EncodedCatalog {
     class_inverse: Vec<ClassInverse>,
     /// The rescale and compression of `c1'` in one product, for two primes with q_1 < q_0.
     fused_c1: Option<FusedRescaleCompress>,
+    /// The noise and rescale of the targets on IFMA, for two primes with q_1 < q_0.
+    #[cfg(target_arch = "x86_64")]
+    target_rescale: Option<kernels::TargetRescale>,
 }
 
 impl core::fmt::Debug for EncodedCatalog {
@@ -143,7 +146,7 @@ impl EncodedCatalog {
             .map(|chunk| Block::new(&params, chunk))
             .collect::<Result<Vec<_>>>()?;
         let key_rows = params.key_basis().len();
-        let key_factors = basis
+        let key_factors: Vec<u64> = basis
             .moduli()
             .iter()
             .take(key_rows)
@@ -171,8 +174,12 @@ impl EncodedCatalog {
             [q0, q1] => FusedRescaleCompress::new(q0, q1, params.compressed_bits(), max_post),
             _ => None,
         };
+        #[cfg(target_arch = "x86_64")]
+        let target_rescale = kernels::TargetRescale::new(basis.moduli(), &key_factors);
         Ok(Self {
             fused_c1,
+            #[cfg(target_arch = "x86_64")]
+            target_rescale,
             key_compressor: Compressor::new(params.key_basis(), params.compressed_bits())?,
             output_compressor: Compressor::new(params.output_basis(), params.compressed_bits())?,
             rescale_inverses: rescale_inverses(basis)?,
