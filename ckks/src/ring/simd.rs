@@ -304,6 +304,20 @@ fn row(rows: &[[u64; 8]], k: usize) -> __m512i {
     pulp::cast(rows.get(k).copied().unwrap_or([0; 8]))
 }
 
+/// `x w mod q` in [0, q) for x < 2^52, w < q < 2^50 and `w_shoup = floor(w 2^52 / q)`: a
+/// Shoup product on IFMA, for kernels in other crates (run it inside [`Ifma::vectorize`]).
+#[inline(always)]
+pub fn mul_shoup52(
+    simd: Ifma,
+    x: __m512i,
+    (w, w_shoup): (__m512i, __m512i),
+    q: __m512i,
+) -> __m512i {
+    let f = simd.avx512f;
+    let r = lazy_shoup52(simd, (x, w, w_shoup), q, f._mm512_set1_epi64((1 << 52) - 1));
+    f._mm512_min_epu64(r, f._mm512_sub_epi64(r, q))
+}
+
 /// `x w mod q` in [0, 2q) for x < 2^52, w < q < 2^50 and `w_shoup = floor(w 2^52 / q)`.
 #[inline(always)]
 fn lazy_shoup52(

@@ -364,26 +364,6 @@ impl TargetRescale {
     }
 }
 
-/// `x w mod q` in [0, q) for x < 2^52, w < q < 2^50 and `ws = floor(w 2^52 / q)` (Shoup).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn mul_shoup52(
-    simd: ckks::ring::simd::Ifma,
-    x: core::arch::x86_64::__m512i,
-    (w, ws): (core::arch::x86_64::__m512i, core::arch::x86_64::__m512i),
-    q: core::arch::x86_64::__m512i,
-) -> core::arch::x86_64::__m512i {
-    let (f, ifma) = (simd.avx512f, simd.avx512ifma);
-    let zero = f._mm512_setzero_si512();
-    let quot = ifma._mm512_madd52hi_epu64(zero, x, ws);
-    let r = f._mm512_sub_epi64(
-        ifma._mm512_madd52lo_epu64(zero, x, w),
-        ifma._mm512_madd52lo_epu64(zero, quot, q),
-    );
-    let r = f._mm512_and_si512(r, f._mm512_set1_epi64((1 << 52) - 1));
-    f._mm512_min_epu64(r, f._mm512_sub_epi64(r, q))
-}
-
 /// `a + b mod q` for a, b in [0, q).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -445,14 +425,24 @@ impl pulp::NullaryFnOnce for TargetTask<'_> {
             let e1 = f._mm512_mask_add_epi64(e, negative, e, q1);
             let simd = k.simd;
             let x0 = add_mod(simd, v(*x0), v(*b0), q0);
-            let x0 = add_mod(simd, x0, mul_shoup52(simd, e0, (f0, f0s), q0), q0);
+            let x0 = add_mod(
+                simd,
+                x0,
+                ckks::ring::simd::mul_shoup52(simd, e0, (f0, f0s), q0),
+                q0,
+            );
             let x1 = add_mod(simd, v(*x1), v(*b1), q1);
-            let x1 = add_mod(simd, x1, mul_shoup52(simd, e1, (f1, f1s), q1), q1);
+            let x1 = add_mod(
+                simd,
+                x1,
+                ckks::ring::simd::mul_shoup52(simd, e1, (f1, f1s), q1),
+                q1,
+            );
             // z = x0 + q0 - [x1]_(q1) in (0, 2 q0 + q1) < 2^52, then y = z q1^-1 mod q0.
             let above = f._mm512_cmpgt_epu64_mask(x1, half1);
             let z = f._mm512_sub_epi64(f._mm512_add_epi64(x0, q0), x1);
             let z = f._mm512_mask_add_epi64(z, above, z, q1);
-            *out = pulp::cast(mul_shoup52(simd, z, (inv, inv_s), q0));
+            *out = pulp::cast(ckks::ring::simd::mul_shoup52(simd, z, (inv, inv_s), q0));
             done += 8;
         }
         done
