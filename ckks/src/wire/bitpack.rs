@@ -414,15 +414,27 @@ const GROUP: usize = 64;
 /// `out.len() / 8 * b` bytes) into `out`. Returns a non-zero flag when a value is not below
 /// `q`.
 ///
-/// Value j of a group sits at bit `o = j * b`: word `o / 64`, shift `o % 64`, its high bits in
-/// the next word. `(w << 1) << (63 - s)` is `w << (64 - s)` without the undefined shift by 64
-/// when s = 0.
+/// Up to 56 bits: by groups of eight on AVX-512 where the processor has it, the rest by
+/// 8-byte windows ([`unpack_row_windows`]). Wider: value j of a group of 64 sits at bit
+/// `o = j * b`: word `o / 64`, shift `o % 64`, its high bits in the next word.
+/// `(w << 1) << (63 - s)` is `w << (64 - s)` without the undefined shift by 64 when s = 0.
 #[expect(
     clippy::indexing_slicing,
     reason = "word index (j * b) / 64 + 1 <= b <= 64 < 65 by construction"
 )]
 fn unpack_row_grouped(bytes: &[u8], b: u32, q: u64, out: &mut [u64]) -> u64 {
     if b <= 56 {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(unpacker) = super::pack_simd::GroupUnpacker::for_bits(b) {
+            // The last groups, whose 64-byte window would run past the row, by windows: a
+            // group is b bytes, so the rest of the row starts on a byte.
+            let (done, bad) = unpacker.unpack(bytes, q, out);
+            let (rest_bytes, rest_out) = (
+                bytes.get(done / 8 * b as usize..).unwrap_or_default(),
+                out.get_mut(done..).unwrap_or_default(),
+            );
+            return bad | unpack_row_windows(rest_bytes, b, q, rest_out);
+        }
         return unpack_row_windows(bytes, b, q, out);
     }
     let width = b as usize;
@@ -843,6 +855,57 @@ mod tests {
                 modulus: Q42B
             })
         );
+    }
+
+    #[test]
+    fn grouped_rows_unpack_at_every_width_and_flag_every_group() {
+        // Rows of a multiple of 64 values up to 56 bits take the AVX-512 group unpacker where the
+        // CPU has it, then windows for the groups at the end of the row: every width, values
+        // spread over the whole range, an offender in the first, a middle and the last groups.
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for bits in 1..=64u32 {
+            let top = if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            };
+            let q = (top - next() % 3).max(2);
+            for n in [64usize, 128, 4096] {
+                let mut rows: Vec<u64> = (0..2 * n).map(|_| next() % q).collect();
+                rows[0] = q - 1;
+                rows[2 * n - 1] = q - 1;
+                let moduli = [q, q];
+                let bytes = pack_naive(&rows, n, &moduli);
+                assert_eq!(
+                    unpack_rows(&bytes, n, &moduli).unwrap(),
+                    rows,
+                    "bits {bits}, n {n}"
+                );
+                if q.is_power_of_two() {
+                    continue; // q = 2^width itself does not fit: nothing is out of range
+                }
+                for position in [0, 9, n - 1, n, n + n / 2 + 5, 2 * n - 8, 2 * n - 1] {
+                    let mut wrong = rows.clone();
+                    wrong[position] = q;
+                    let bytes = pack_naive(&wrong, n, &moduli);
+                    assert_eq!(
+                        unpack_rows(&bytes, n, &moduli),
+                        Err(Error::ResidueOutOfRange {
+                            row: position / n,
+                            value: q,
+                            modulus: q
+                        }),
+                        "bits {bits}, n {n}, position {position}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

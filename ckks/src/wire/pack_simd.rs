@@ -159,3 +159,98 @@ impl GroupTables {
         }
     }
 }
+
+/// Permutation and shift tables unpacking groups of t bytes into eight values of t bits: the
+/// inverse of [`GroupPacker`]. Value i of a group starts at bit `t i` of the group's 64-byte
+/// window, so it is word `k = t i / 64` shifted right by `s = t i mod 64`, OR word `k + 1`
+/// shifted left by `64 - s` (a shift by 64 gives zero), masked to t bits.
+#[derive(Clone, Copy)]
+pub(crate) struct GroupUnpacker {
+    simd: V4,
+    bytes: usize,
+    low_word: [u64; 8],
+    right: [u64; 8],
+    left: [u64; 8],
+    mask: u64,
+}
+
+impl GroupUnpacker {
+    /// The unpacker for t = `bits`, built once per width; `None` without AVX-512 or for t
+    /// outside 1..=64.
+    pub(crate) fn for_bits(bits: u32) -> Option<&'static Self> {
+        static UNPACKERS: [OnceLock<Option<GroupUnpacker>>; 65] = [const { OnceLock::new() }; 65];
+        UNPACKERS
+            .get(bits as usize)?
+            .get_or_init(|| Self::new(bits))
+            .as_ref()
+    }
+
+    fn new(bits: u32) -> Option<Self> {
+        let simd = V4::try_new()?;
+        if !(1..=64).contains(&bits) {
+            return None;
+        }
+        let t = u64::from(bits);
+        let mut low_word = [0u64; 8];
+        let mut right = [0u64; 8];
+        let mut left = [OFF; 8];
+        for (i, ((k, r), l)) in (0u64..).zip(low_word.iter_mut().zip(&mut right).zip(&mut left)) {
+            let start = t * i;
+            (*k, *r) = (start / 64, start % 64);
+            // Word k + 1 exists in the window whenever the value reaches into it (t i + t <=
+            // 8 t <= 512); when it does not, the shift drops it (s = 0) or the mask does.
+            *l = if *r == 0 { OFF } else { 64 - *r };
+            if *k + 1 > 7 && *r + t > 64 {
+                return None;
+            }
+        }
+        Some(Self {
+            simd,
+            bytes: bits as usize,
+            low_word,
+            right,
+            left,
+            mask: u64::MAX >> (64 - bits),
+        })
+    }
+
+    /// Unpacks the leading groups of `bytes` (t bytes for eight values) whose 64-byte window
+    /// lies inside `bytes`, at most `out.len() / 8` of them, into `out`. Returns how many values
+    /// it wrote and a flag that is non-zero when one of them is not below `q`.
+    pub(crate) fn unpack(&self, bytes: &[u8], q: u64, out: &mut [u64]) -> (usize, u64) {
+        let simd = self.simd;
+        simd.vectorize(
+            #[inline(always)]
+            || {
+                let f = simd.avx512f;
+                let vector = |a: [u64; 8]| -> __m512i { pulp::cast(a) };
+                let (low_word, right, left) =
+                    (vector(self.low_word), vector(self.right), vector(self.left));
+                let high_word = f._mm512_add_epi64(low_word, f._mm512_set1_epi64(1));
+                let mask = f._mm512_set1_epi64(self.mask as i64);
+                let q = f._mm512_set1_epi64(q as i64);
+                let mut bad = 0u8;
+                let mut written = 0;
+                for (g, group) in out.as_chunks_mut::<8>().0.iter_mut().enumerate() {
+                    let at = g * self.bytes;
+                    let Some(window) = bytes
+                        .get(at..at + 64)
+                        .and_then(|w| <[u8; 64]>::try_from(w).ok())
+                    else {
+                        break;
+                    };
+                    let words: __m512i = pulp::cast(window);
+                    let low =
+                        f._mm512_srlv_epi64(f._mm512_permutexvar_epi64(low_word, words), right);
+                    let high =
+                        f._mm512_sllv_epi64(f._mm512_permutexvar_epi64(high_word, words), left);
+                    let v = f._mm512_and_si512(f._mm512_or_si512(low, high), mask);
+                    bad |= f._mm512_cmpge_epu64_mask(v, q);
+                    *group = pulp::cast(v);
+                    written += 8;
+                }
+                (written, u64::from(bad))
+            },
+        )
+    }
+}
