@@ -33,7 +33,7 @@ fn missing() -> crate::Error {
 /// Buffers one evaluation thread reuses from block to block (no allocation or zero-filling
 /// per block). The secret ones (u, its transform, e1) are wiped after every block.
 #[derive(Default)]
-struct Scratch {
+pub(super) struct Scratch {
     /// The ternary u (secret).
     u: Vec<i8>,
     /// `F u` in NTT form on the key rows (secret).
@@ -72,8 +72,9 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's scratch buffers (fresh ones if they are in use) and wipes their
-/// secrets afterwards, whatever `f` returns.
-fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+/// secrets afterwards, whatever `f` returns. Blocks evaluated inside one call overwrite each
+/// other's secrets, so a run of blocks is wiped once, at its end.
+pub(super) fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     let run = |scratch: &mut Scratch| {
         let result = f(scratch);
         scratch.wipe();
@@ -85,9 +86,9 @@ fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
     })
 }
 
-/// Evaluates one block with model privacy (re-randomized, only the targets of `c0'`): packs
-/// `c1'` into `c1_out` (the block's slice of the response) and returns the `c0'` targets,
-/// modulus-major.
+/// Evaluates one block with model privacy (re-randomized, only the targets of `c0'`) in the
+/// scratch buffers `s` (from [`with_scratch`], which wipes them): packs `c1'` into `c1_out`
+/// (the block's slice of the response) and returns the `c0'` targets, modulus-major.
 ///
 /// # Errors
 /// [`ckks::Error::ParamsMismatch`] if the prepared request lacks what the catalog's method
@@ -98,64 +99,63 @@ pub(super) fn private_block<R: CryptoRng + ?Sized>(
     block: &Block,
     rng: &mut R,
     c1_out: &mut [u8],
+    s: &mut Scratch,
 ) -> Result<Vec<u64>> {
     let params = catalog.params();
     let basis = params.ckks().basis();
     let n = params.n();
     let key_rows = catalog.key_factors.len();
-    with_scratch(|s| {
-        s.size(n, basis.len(), key_rows);
-        let key = req.key.as_ref().ok_or_else(missing)?;
-        sampling::ternary_into(rng, &mut s.u);
-        // F u in NTT form on the key rows: u maps to {-F, 0, F} mod q_r before the transform.
-        for ((r, row), &factor) in s
-            .u_hat
-            .chunks_exact_mut(n)
-            .enumerate()
-            .zip(&catalog.key_factors)
-        {
-            let plan = basis.plan(r).ok_or_else(missing)?;
-            let minus = plan.modulus().neg(factor);
-            ckks::ring::vectorized(
-                #[inline(always)]
-                || {
-                    for (x, &t) in row.iter_mut().zip(s.u.iter()) {
-                        let positive = u64::from(t > 0).wrapping_neg();
-                        let negative = u64::from(t < 0).wrapping_neg();
-                        *x = (factor & positive) | (minus & negative);
-                    }
-                },
-            );
-            plan.forward(row);
-        }
+    s.size(n, basis.len(), key_rows);
+    let key = req.key.as_ref().ok_or_else(missing)?;
+    sampling::ternary_into(rng, &mut s.u);
+    // F u in NTT form on the key rows: u maps to {-F, 0, F} mod q_r before the transform.
+    for ((r, row), &factor) in s
+        .u_hat
+        .chunks_exact_mut(n)
+        .enumerate()
+        .zip(&catalog.key_factors)
+    {
+        let plan = basis.plan(r).ok_or_else(missing)?;
+        let minus = plan.modulus().neg(factor);
+        ckks::ring::vectorized(
+            #[inline(always)]
+            || {
+                for (x, &t) in row.iter_mut().zip(s.u.iter()) {
+                    let positive = u64::from(t > 0).wrapping_neg();
+                    let negative = u64::from(t < 0).wrapping_neg();
+                    *x = (factor & positive) | (minus & negative);
+                }
+            },
+        );
+        plan.forward(row);
+    }
 
-        // c1' = rescale(a W + F u a' + F e1), compressed.
-        for (r, row) in s.c1.chunks_exact_mut(n).enumerate() {
-            let plan = basis.plan(r).ok_or_else(missing)?;
-            let a_w = (
-                req.a.row(r).ok_or_else(missing)?,
-                block.prepared.get(r).ok_or_else(missing)?,
-            );
-            match (s.u_hat.get(r * n..(r + 1) * n), key.a.get(r)) {
-                (Some(u), Some(a_key)) => plan.mul_add_prepared_into(row, a_w, (u, a_key)),
-                _ => plan.mul_prepared_into(row, a_w.0, a_w.1),
-            }
-            plan.inverse(row);
+    // c1' = rescale(a W + F u a' + F e1), compressed.
+    for (r, row) in s.c1.chunks_exact_mut(n).enumerate() {
+        let plan = basis.plan(r).ok_or_else(missing)?;
+        let a_w = (
+            req.a.row(r).ok_or_else(missing)?,
+            block.prepared.get(r).ok_or_else(missing)?,
+        );
+        match (s.u_hat.get(r * n..(r + 1) * n), key.a.get(r)) {
+            (Some(u), Some(a_key)) => plan.mul_add_prepared_into(row, a_w, (u, a_key)),
+            _ => plan.mul_prepared_into(row, a_w.0, a_w.1),
         }
-        sampling::error_into(rng, &mut s.e1, params.ckks().sigma())?;
-        finish_c1(catalog, &mut s.c1, &s.e1, &mut s.row, c1_out)?;
+        plan.inverse(row);
+    }
+    sampling::error_into(rng, &mut s.e1, params.ckks().sigma())?;
+    finish_c1(catalog, &mut s.c1, &s.e1, &mut s.row, c1_out)?;
 
-        // c0' targets = rescale(c0 W + F u pk0 + B + F e0 + flood).
-        let products = block.products;
-        let mut values = Vec::with_capacity(basis.len() * products);
-        match catalog.target_method {
-            TargetMethod::Direct => direct_targets(catalog, req, key, block, &s.u, &mut values)?,
-            TargetMethod::ClassInverse => class_targets(catalog, req, key, block, s, &mut values)?,
-        }
-        // e0 reuses the buffer of e1, which is spent.
-        let e0 = s.e1.get_mut(..products).ok_or_else(missing)?;
-        finish_targets(catalog, block, rng, e0, values)
-    })
+    // c0' targets = rescale(c0 W + F u pk0 + B + F e0 + flood).
+    let products = block.products;
+    let mut values = Vec::with_capacity(basis.len() * products);
+    match catalog.target_method {
+        TargetMethod::Direct => direct_targets(catalog, req, key, block, &s.u, &mut values)?,
+        TargetMethod::ClassInverse => class_targets(catalog, req, key, block, s, &mut values)?,
+    }
+    // e0 reuses the buffer of e1, which is spent.
+    let e0 = s.e1.get_mut(..products).ok_or_else(missing)?;
+    finish_targets(catalog, block, rng, e0, values)
 }
 
 /// Adds the bias, `F e0` on the key rows and, for `private-plus`, the flooding noise to the

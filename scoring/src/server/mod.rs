@@ -265,49 +265,63 @@ pub fn score_with<R: CryptoRng + ?Sized>(
         &catalog.blocks,
         &seeds,
         response.c1_blocks_mut(),
-        |block, seed, c1_out| {
-            if private {
-                let mut rng = BlockRng::from_seed(*seed);
-                eval::private_block(catalog, &prepared, block, &mut rng, c1_out)
-            } else {
-                eval::open_block(catalog, &prepared, block, c1_out)
+        |run: Vec<BlockJob<'_>>| {
+            if !private {
+                return run
+                    .into_iter()
+                    .map(|((block, _), c1_out)| eval::open_block(catalog, &prepared, block, c1_out))
+                    .collect();
             }
+            // One set of scratch buffers for the whole run, wiped once at its end.
+            eval::with_scratch(|scratch| {
+                run.into_iter()
+                    .map(|((block, seed), c1_out)| {
+                        let mut rng = BlockRng::from_seed(*seed);
+                        eval::private_block(catalog, &prepared, block, &mut rng, c1_out, scratch)
+                    })
+                    .collect()
+            })
         },
     )?;
     response.finish(&c0.concat())
 }
 
-/// Evaluates every block into its slice of the response, in parallel when the `parallel`
-/// feature is on (not on wasm32), the pool has more than one thread and there is more than one
-/// block; the `c0'` values in block order.
-fn map_blocks<F>(
-    blocks: &[Block],
-    seeds: &[Seed],
-    c1_out: core::slice::ChunksExactMut<'_, u8>,
+/// One block to evaluate: the block, the seed of its secrets and its slice of the response.
+type BlockJob<'a> = ((&'a Block, &'a Seed), &'a mut [u8]);
+
+/// Evaluates every block into its slice of the response, `f` taking a run of consecutive
+/// blocks at a time: one run on the caller's thread, or, when the `parallel` feature is on (not
+/// on wasm32), the pool has more than one thread and there is more than one block, one run per
+/// pool thread in parallel. Returns the `c0'` values in block order.
+fn map_blocks<'a, F>(
+    blocks: &'a [Block],
+    seeds: &'a [Seed],
+    c1_out: core::slice::ChunksExactMut<'a, u8>,
     f: F,
 ) -> Result<Vec<Vec<u64>>>
 where
-    F: Fn(&Block, &Seed, &mut [u8]) -> Result<Vec<u64>> + Sync + Send,
+    F: Fn(Vec<BlockJob<'a>>) -> Result<Vec<Vec<u64>>> + Sync + Send,
 {
+    let jobs: Vec<BlockJob<'a>> = blocks.iter().zip(seeds).zip(c1_out).collect();
     // One thread in the pool: evaluate on the caller's thread, without handing the work over
     // (and waking a worker) per request.
     #[cfg(all(feature = "parallel", not(target_arch = "wasm32")))]
-    if blocks.len() > 1 && rayon::current_num_threads() > 1 {
+    if jobs.len() > 1 && rayon::current_num_threads() > 1 {
         use rayon::prelude::*;
-        let c1_out: Vec<&mut [u8]> = c1_out.collect();
-        return blocks
-            .par_iter()
-            .zip(seeds.par_iter())
-            .zip(c1_out.into_par_iter())
-            .map(|((b, s), out)| f(b, s, out))
-            .collect();
+        let per_run = jobs.len().div_ceil(rayon::current_num_threads());
+        let mut runs: Vec<Vec<BlockJob<'a>>> = Vec::new();
+        let mut rest = jobs.into_iter();
+        loop {
+            let run: Vec<BlockJob<'a>> = rest.by_ref().take(per_run).collect();
+            if run.is_empty() {
+                break;
+            }
+            runs.push(run);
+        }
+        let done = runs.into_par_iter().map(&f).collect::<Result<Vec<_>>>()?;
+        return Ok(done.into_iter().flatten().collect());
     }
-    blocks
-        .iter()
-        .zip(seeds)
-        .zip(c1_out)
-        .map(|((b, s), out)| f(b, s, out))
-        .collect()
+    f(jobs)
 }
 
 /// Sets the number of threads that evaluate large catalogs (rayon's global pool). Call once,
