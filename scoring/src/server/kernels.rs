@@ -344,16 +344,16 @@ impl TargetRescale {
     }
 
     /// One target, scalar.
-    fn scalar(&self, x: [u64; 2], b: [u64; 2], e: i64) -> u64 {
+    fn scalar(&self, [x0, x1]: [u64; 2], [b0, b1]: [u64; 2], e: i64) -> u64 {
         let [q0, q1] = self.q;
         let add = |a: u64, b: u64, q: u64| (a + b).min((a + b).wrapping_sub(q));
-        let noisy = |r: usize, q: u64| {
-            let [f, _] = self.factor[r];
+        let noisy = |x: u64, b: u64, [f, _]: [u64; 2], q: u64| {
             let e_mod = (e as u64).wrapping_add(q & ((e >> 63) as u64));
             let fe = (u128::from(e_mod) * u128::from(f) % u128::from(q)) as u64;
-            add(add(x[r], b[r], q), fe, q)
+            add(add(x, b, q), fe, q)
         };
-        let (x0, x1) = (noisy(0, q0), noisy(1, q1));
+        let [f0, f1] = self.factor;
+        let (x0, x1) = (noisy(x0, b0, f0, q0), noisy(x1, b1, f1, q1));
         let c = if x1 > q1 / 2 {
             x1 as i128 - q1 as i128
         } else {
