@@ -31,7 +31,8 @@ fn missing() -> crate::Error {
 }
 
 /// Buffers one evaluation thread reuses from block to block (no allocation or zero-filling
-/// per block). The secret ones (u, its transform, e1) are wiped after every block.
+/// per block). The secret ones (u, its transform, e1) are wiped at the end of every run of
+/// blocks ([`with_scratch`]).
 #[derive(Default)]
 pub(super) struct Scratch {
     /// The ternary u (secret).
