@@ -748,16 +748,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn groups_of_eight_pack_as_the_bit_by_bit_reference_at_every_width() {
-        // Multiples of 8 values take the AVX-512 group packer where the CPU has it.
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = || {
+    /// A xorshift64 generator of test values spread over all 64 bits (`state` non-zero).
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn groups_of_eight_pack_as_the_bit_by_bit_reference_at_every_width() {
+        // Multiples of 8 values take the AVX-512 group packer where the CPU has it.
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for bits in 1..=64u32 {
             let q = if bits == 64 {
                 u64::MAX
@@ -862,13 +866,7 @@ mod tests {
         // Rows of a multiple of 64 values up to 56 bits take the AVX-512 group unpacker where the
         // CPU has it, then windows for the groups at the end of the row: every width, values
         // spread over the whole range, an offender in the first, a middle and the last groups.
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for bits in 1..=64u32 {
             let top = if bits == 64 {
                 u64::MAX
