@@ -142,6 +142,12 @@ fn error_sampler(c: &mut Criterion) {
         b.iter(|| sampling::error(&mut chacha, black_box(4096), 3.2));
     });
     group.finish();
+    let mut group = c.benchmark_group("ternary_sampler");
+    let mut out = vec![0i8; 4096];
+    group.bench_function(BenchmarkId::new("aes256_ctr", 4096), |b| {
+        b.iter(|| sampling::ternary_into(&mut aes, black_box(&mut out)));
+    });
+    group.finish();
 }
 
 fn keys_and_encryption(c: &mut Criterion) {
