@@ -165,7 +165,7 @@ impl FusedRescaleCompress {
         simd.vectorize(
             #[inline(always)]
             || {
-                let (f, dq, ifma) = (simd.avx512f, simd.avx512dq, simd.avx512ifma);
+                let (f, ifma) = (simd.avx512f, simd.avx512ifma);
                 let splat = |v: u64| f._mm512_set1_epi64(v as i64);
                 let (q0, q1) = (splat(c.q0), splat(self.q1.value()));
                 let (half1, offset) = (splat(self.q1.value() / 2), splat(self.offset));
@@ -190,11 +190,12 @@ impl FusedRescaleCompress {
                     let x0: __m512i = pulp::cast(*x0);
                     let x1: __m512i = pulp::cast(*x1);
                     let e: __m512i = pulp::cast(*e8.and_then(|e| e.get(i)).unwrap_or(&zeros));
-                    // z = x0 + q0 - [x1] + e q1, exact mod 2^64 and in (0, 2^52).
+                    // z = x0 + q0 - [x1] + e q1, in (0, 2^52).
                     let above = f._mm512_cmpgt_epu64_mask(x1, half1);
                     let z = f._mm512_sub_epi64(f._mm512_add_epi64(x0, offset), x1);
                     let z = f._mm512_mask_add_epi64(z, above, z, q1);
-                    let z = f._mm512_add_epi64(z, dq._mm512_mullo_epi64(e, q1));
+                    // + e q1, exact mod 2^52, all the IFMA products below read of z.
+                    let z = ifma._mm512_madd52lo_epu64(z, e, q1);
                     // y = z q1^-1 mod q0 (Shoup: the remainder is in [0, 2 q0)).
                     let quot = ifma._mm512_madd52hi_epu64(zero, z, inv_shoup);
                     let rem = f._mm512_sub_epi64(
