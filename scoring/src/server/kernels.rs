@@ -13,18 +13,16 @@ use rand_core::CryptoRng;
 
 use crate::error::Result;
 
-/// The rescale of `c1` from Q = q_0 q_1 to q_0 and its compression to t bits as one
-/// fixed-point product per coefficient.
+/// The rescale of `c1` from Q = q_0 q_1 to q_0 and its compression to t bits in one pass.
 ///
 /// The rescale is `(x_0 - c) q_1^-1 mod q_0` with `c = [x_1]_(q_1)` centered, and compression
-/// takes `round(2^t y / q_0) mod 2^t` of the result y, which only depends on the fraction
-/// `frac(y / q_0)`. So with `z = x_0 - c + q_1 e + q_0` (e the small value added after the
-/// rescale, `q_1 e` being e before it; z is a positive integer below `3 q_0 < 2^52` for
-/// `(|e| + 1/2) q_1 < q_0`) and `K = round(2^128 (q_1^-1 mod q_0) / q_0)`, `z K mod 2^128` is
-/// `2^128 frac(y / q_0)` up to `z / 2 < 2^51` units: an error below 2^-77, while `2^t y / q_0`
-/// is at least `1/(2 q_0)` away from a tie. The result is therefore the exactly rounded
-/// compression, from two multiplications instead of a Shoup product and a second fixed-point
-/// product.
+/// takes `round(2^t y / q_0) mod 2^t` of the result y. With `z = x_0 - c + q_1 e + q_0` (e the
+/// small value added after the rescale, `q_1 e` being e before it; z is a positive integer below
+/// `3 q_0 < 2^52` for `(|e| + 1/2) q_1 < q_0`), `y = z q_1^-1 mod q_0`, and the compression is
+/// rounded exactly: `2^t y / q_0` is never a tie (q_0 is odd) but can lie as close as
+/// `1 / (2 q_0)` to one, so the scalar path divides exactly in 128-bit integers (a 128-bit
+/// fixed-point product `z round(2^128 q_1^-1 / q_0)` would be off by up to 2^-30 there and round
+/// about one value in 2^29 the wrong way).
 ///
 /// On processors with AVX-512 IFMA the same exactly rounded values come from 52-bit
 /// arithmetic, eight lanes at a time: y by a Shoup product, then `floor(y R / 2^52)` with
@@ -35,7 +33,8 @@ pub(crate) struct FusedRescaleCompress {
     q1: Modulus,
     /// `q_0`, keeping z positive.
     offset: u64,
-    k: u128,
+    /// `q_1^-1 mod q_0`.
+    inv: u64,
     bits: u32,
     #[cfg(target_arch = "x86_64")]
     ifma: Option<IfmaConstants>,
@@ -58,8 +57,6 @@ impl FusedRescaleCompress {
     /// added after the rescale of magnitude at most `max_post` with `(max_post + 1/2) q_1 < q_0`;
     /// else `None`.
     pub(crate) fn new(q0: &Modulus, q1: &Modulus, bits: u32, max_post: u64) -> Option<Self> {
-        use num_bigint::BigUint;
-        use num_traits::ToPrimitive;
         let fits = q1.value() < q0.value()
             && q0.value() < 1 << 50
             && (1..=50).contains(&bits)
@@ -72,13 +69,10 @@ impl FusedRescaleCompress {
             return None;
         }
         let inv = q0.inv(q1.value() % q0.value())?;
-        let q0_big = BigUint::from(q0.value());
-        // round(inv 2^128 / q_0) < 2^128 since inv < q_0.
-        let k = ((BigUint::from(inv) << 129u32) + &q0_big) / (q0_big << 1u32);
         Some(Self {
             q1: *q1,
             offset: q0.value(),
-            k: k.to_u128()?,
+            inv,
             bits,
             // Both constants are below 2^52: inv < q_0, and 2^(52 + t) / q_0 < 2^52 for
             // 2^t < q_0.
@@ -128,11 +122,12 @@ impl FusedRescaleCompress {
 
     fn apply_scalar(&self, low: &[u64], high: &[u64], post: Option<&[i64]>, out: &mut [u64]) {
         let q1 = self.q1.value() as i64;
-        let half = 1u128 << (127 - self.bits);
-        let shift = 128 - self.bits;
+        let q0 = u128::from(self.offset);
+        let mask = (1u64 << self.bits) - 1;
         let compress = |x0: u64, x1: u64, e: i64| {
             let z = (x0 as i64 - self.q1.center(x1) + e * q1 + self.offset as i64) as u64;
-            ((u128::from(z).wrapping_mul(self.k).wrapping_add(half)) >> shift) as u64
+            let y = u128::from(z) * u128::from(self.inv) % q0;
+            ((((y << (self.bits + 1)) + q0) / (2 * q0)) as u64) & mask
         };
         match post {
             Some(e) => {
@@ -653,6 +648,43 @@ mod tests {
         assert!(FusedRescaleCompress::new(m0, m1, 51, 21).is_none());
         // q_1 e must stay below q_0 (q_0 / q_1 is about 32 here).
         assert!(FusedRescaleCompress::new(m0, m1, t, 40).is_none());
+    }
+
+    /// Values y whose `2^t y / q_0` lies `d / (2 q_0)` from a tie (`2^(t+1) y = (2k + 1) q_0 +
+    /// d` for small odd d), the closest there are: both paths still round them exactly.
+    #[test]
+    fn rescaled_values_next_to_a_tie_round_exactly() {
+        let b = basis();
+        let (m0, m1) = (&b.moduli()[0], &b.moduli()[1]);
+        let (q0, q1, t) = (m0.value(), m1.value(), 47u32);
+        let fused = FusedRescaleCompress::new(m0, m1, t, 21).unwrap();
+        let inv_2t = m0.inv(m0.reduce_u128(1u128 << t)).unwrap();
+        let ys: Vec<u64> = (1..200i64)
+            .step_by(2)
+            .flat_map(|d| [d, -d])
+            .map(|d| {
+                let half = u64::try_from((i128::from(q0) + i128::from(d)) / 2).unwrap();
+                m0.mul(m0.reduce_u128(u128::from(half)), inv_2t)
+            })
+            .collect();
+        // x_1 = 0, so y = x_0 q_1^-1 mod q_0.
+        let low: Vec<u64> = ys.iter().map(|&y| m0.mul(y, q1 % q0)).collect();
+        let high = vec![0u64; ys.len()];
+        let q0_wide = u128::from(q0);
+        let exact = |y: u64| {
+            (((u128::from(y) << (t + 1)) + q0_wide) / (2 * q0_wide)) as u64 & ((1 << t) - 1)
+        };
+        let want: Vec<u64> = ys.iter().map(|&y| exact(y)).collect();
+        #[cfg(target_arch = "x86_64")]
+        let paths = [fused, fused.scalar_only()];
+        #[cfg(not(target_arch = "x86_64"))]
+        let paths = [fused];
+        for (k, path) in paths.into_iter().enumerate() {
+            let mut out = vec![0; ys.len()];
+            path.apply(&low, &high, None, &mut out);
+            let wrong = out.iter().zip(&want).filter(|(a, b)| a != b).count();
+            assert_eq!(wrong, 0, "path {k}: {wrong} of {} differ", want.len());
+        }
     }
 
     #[test]
