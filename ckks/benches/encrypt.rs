@@ -2,7 +2,8 @@
 //! n = 4096 with two 42-bit primes and n = 8192 with primes of 49, 44 and 44 bits, the public
 //! key at the first prime (the scoring protocol's output modulus); seed expansion also over the
 //! `exact` preset's basis (n = 4096, primes of 50 and 45 bits), and the error sampler with the
-//! server's AES-256-CTR generator and with ChaCha12.
+//! server's AES-256-CTR generator and with ChaCha12. The PRG candidates include AES-CTR from
+//! the `ctr` crate (`*_crate`) beside the library's own counter mode.
 //!
 //! Run: `cargo bench -p ckks --bench encrypt`
 
@@ -31,17 +32,23 @@ fn chacha<R: SeedableRng<Seed = [u8; 32]> + RngCore>(seed: [u8; 32], out: &mut [
     rng.fill_bytes(out);
 }
 
-fn aes128_ctr(seed: [u8; 32], out: &mut [u8]) {
-    let (key, iv) = seed.split_at(16);
-    let mut cipher = ctr::Ctr128LE::<aes::Aes128>::new(key.into(), iv.into());
+fn aes128_ctr_crate(seed: [u8; 32], out: &mut [u8]) {
+    let key: [u8; 16] = seed.first_chunk().copied().unwrap_or_default();
+    let iv: [u8; 16] = seed.last_chunk().copied().unwrap_or_default();
+    let mut cipher = ctr::Ctr128LE::<aes::Aes128>::new(&key.into(), &iv.into());
     out.fill(0);
     cipher.apply_keystream(out);
 }
 
-fn aes256_ctr(seed: [u8; 32], out: &mut [u8]) {
+fn aes256_ctr_crate(seed: [u8; 32], out: &mut [u8]) {
     let mut cipher = ctr::Ctr128LE::<aes::Aes256>::new(&seed.into(), &[0u8; 16].into());
     out.fill(0);
     cipher.apply_keystream(out);
+}
+
+/// The library's AES-256-CTR ([`sampling::AesCtrRng`]): counter blocks encrypted in place.
+fn aes256_ctr(seed: [u8; 32], out: &mut [u8]) {
+    sampling::AesCtrRng::from_seed(seed).fill_bytes(out);
 }
 
 fn prg(c: &mut Criterion) {
@@ -50,11 +57,12 @@ fn prg(c: &mut Criterion) {
     let seed = [7u8; 32];
     let mut out = vec![0u8; EXPANSION_BYTES];
     type Expand = fn([u8; 32], &mut [u8]);
-    let candidates: [(&str, Expand); 5] = [
+    let candidates: [(&str, Expand); 6] = [
         ("chacha20", chacha::<ChaCha20Rng>),
         ("chacha12", chacha::<ChaCha12Rng>),
         ("chacha8", chacha::<ChaCha8Rng>),
-        ("aes128_ctr", aes128_ctr),
+        ("aes128_ctr_crate", aes128_ctr_crate),
+        ("aes256_ctr_crate", aes256_ctr_crate),
         ("aes256_ctr", aes256_ctr),
     ];
     for (name, expand) in candidates {

@@ -8,10 +8,10 @@
 //! constant-time bitsliced software AES, which is slower than ChaCha: callers there keep
 //! [`rand_chacha`] generators.
 
-use aes::cipher::{KeyIvInit, StreamCipher};
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 
 use super::SEED_BYTES;
+use super::aes_ctr::Aes256Ctr64;
 
 /// Domain-separation tag in the first four bytes of every counter block of [`AesCtrRng`]
 /// (distinct from the tag of the public-polynomial expansion, so one seed never yields both).
@@ -23,7 +23,7 @@ pub const RNG_DOMAIN: [u8; 4] = *b"BM-r";
 /// A CSPRNG when seeded from one ([`super::os_rng`] or [`super::fresh_seed`]); the cipher
 /// state (round keys, counter) is wiped on drop.
 pub struct AesCtrRng {
-    stream: ctr::Ctr64BE<aes::Aes256>,
+    stream: Aes256Ctr64,
 }
 
 impl core::fmt::Debug for AesCtrRng {
@@ -40,10 +40,10 @@ impl SeedableRng for AesCtrRng {
         if let Some(tag) = iv.get_mut(..4) {
             tag.copy_from_slice(&RNG_DOMAIN);
         }
-        let mut key = zeroize::Zeroizing::new(seed);
-        let stream = ctr::Ctr64BE::<aes::Aes256>::new((&*key).into(), &iv.into());
-        zeroize::Zeroize::zeroize(&mut *key);
-        Self { stream }
+        let key = zeroize::Zeroizing::new(seed);
+        Self {
+            stream: Aes256Ctr64::new(&key, iv),
+        }
     }
 }
 
@@ -61,18 +61,7 @@ impl RngCore for AesCtrRng {
     }
 
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        // The keystream written straight into `dst` (XOR onto a static zero block), without
-        // zeroing `dst` first.
-        static ZEROS: [u8; 4096] = [0; 4096];
-        for chunk in dst.chunks_mut(ZEROS.len()) {
-            let written = ZEROS
-                .get(..chunk.len())
-                .is_some_and(|zeros| self.stream.apply_keystream_b2b(zeros, chunk).is_ok());
-            if !written {
-                chunk.fill(0);
-                self.stream.apply_keystream(chunk);
-            }
-        }
+        self.stream.fill(dst);
     }
 }
 
@@ -81,7 +70,7 @@ impl CryptoRng for AesCtrRng {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aes::cipher::{BlockEncrypt, KeyInit};
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
 
     #[test]
     fn stream_is_aes256_of_the_counter_blocks() {
@@ -95,7 +84,7 @@ mod tests {
             let mut block = [0u8; 16];
             block[..4].copy_from_slice(&RNG_DOMAIN);
             block[8..].copy_from_slice(&(j as u64).to_be_bytes());
-            let mut block = block.into();
+            let mut block = aes::Block::from(block);
             cipher.encrypt_block(&mut block);
             assert_eq!(chunk, block.as_slice(), "block {j}");
         }

@@ -28,6 +28,7 @@
 //! decisions depend only on discarded candidates. Secret samples are returned in [`Zeroizing`]
 //! buffers, and the random bytes behind them are wiped after use.
 
+mod aes_ctr;
 mod aes_rng;
 #[cfg(target_arch = "x86_64")]
 mod ternary_simd;
@@ -36,7 +37,6 @@ pub use aes_rng::{AesCtrRng, RNG_DOMAIN};
 
 use std::sync::Arc;
 
-use aes::cipher::{KeyIvInit, StreamCipher};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, SeedableRng};
 use zeroize::{Zeroize, Zeroizing};
@@ -69,9 +69,7 @@ const CANDIDATES_PER_CHUNK: usize = 512;
 /// Candidates read together when filling a row (16 W bytes of stream for W-byte candidates).
 const GROUP: usize = 16;
 
-/// AES-256 in counter mode with a 64-bit big-endian block counter in the last 8 bytes of the
-/// counter block (NIST SP 800-38A).
-type Aes256Ctr = ctr::Ctr64BE<aes::Aes256Enc>;
+use aes_ctr::Aes256Ctr64;
 
 /// A ChaCha20 generator seeded with 32 bytes of operating-system (or, on wasm32, browser
 /// `crypto.getRandomValues`) entropy.
@@ -420,14 +418,14 @@ fn fill_row_width<const W: usize>(
 
 /// The AES-256-CTR stream of `seed` for row `limb`: counter block
 /// `EXPANSION_DOMAIN_A || be32(limb) || be64(block index)`.
-fn expansion_stream(seed: &Seed, limb: u32) -> Aes256Ctr {
+fn expansion_stream(seed: &Seed, limb: u32) -> Aes256Ctr64 {
     let mut iv = [0u8; 16];
     let (tag, rest) = iv.split_at_mut(4);
     tag.copy_from_slice(&EXPANSION_DOMAIN_A);
     if let Some(limb_bytes) = rest.get_mut(..4) {
         limb_bytes.copy_from_slice(&limb.to_be_bytes());
     }
-    Aes256Ctr::new(seed.into(), &iv.into())
+    Aes256Ctr64::new(seed, iv)
 }
 
 /// The public uniform polynomial `a` over `basis`, in NTT form, expanded from `seed`.
@@ -453,23 +451,8 @@ pub fn uniform_ntt_from_seed(basis: &Arc<RnsBasis>, seed: &Seed) -> Result<Poly<
 /// Row `limb` of the expansion of `seed` modulo `modulus`: [`fill_uniform_row`] over
 /// [`expansion_stream`].
 fn expand_row(seed: &Seed, limb: u32, modulus: &Modulus, row: &mut [u64]) {
-    // The largest chunk `fill_row_width` asks for: 8-byte candidates.
-    static ZEROS: [u8; 8 * CANDIDATES_PER_CHUNK] = [0; 8 * CANDIDATES_PER_CHUNK];
     let mut stream = expansion_stream(seed, limb);
-    fill_uniform_row(
-        |buf| {
-            // The keystream XORed onto zeros, written straight into `buf`.
-            let written = ZEROS
-                .get(..buf.len())
-                .is_some_and(|zeros| stream.apply_keystream_b2b(zeros, buf).is_ok());
-            if !written {
-                buf.fill(0);
-                stream.apply_keystream(buf);
-            }
-        },
-        modulus,
-        row,
-    );
+    fill_uniform_row(|buf| stream.fill(buf), modulus, row);
 }
 
 /// A uniform polynomial over `basis` in NTT form drawn from `rng` (same rejection rule as
@@ -489,7 +472,7 @@ pub fn uniform_ntt<R: CryptoRng + ?Sized>(rng: &mut R, basis: &Arc<RnsBasis>) ->
 mod tests {
     use super::*;
     use crate::params::{Params, ParamsSpec};
-    use aes::cipher::{BlockEncrypt, KeyInit};
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
     use rand_core::RngCore;
 
     fn test_rng(byte: u8) -> ChaCha20Rng {
@@ -843,7 +826,7 @@ mod tests {
             block[..4].copy_from_slice(b"BM-a");
             block[4..8].copy_from_slice(&1u32.to_be_bytes());
             block[8..].copy_from_slice(&j.to_be_bytes());
-            let mut block = block.into();
+            let mut block = aes::Block::from(block);
             cipher.encrypt_block(&mut block);
             stream.extend_from_slice(&block);
         }
