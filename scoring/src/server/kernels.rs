@@ -25,9 +25,13 @@ use crate::error::Result;
 /// about one value in 2^29 the wrong way).
 ///
 /// On processors with AVX-512 IFMA the same exactly rounded values come from 52-bit
-/// arithmetic, eight lanes at a time: y by a Shoup product, then `floor(y R / 2^52)` with
-/// `R = floor(2^(52 + t) / q_0)`, which is the quotient `floor(2^t y / q_0)` or one below it,
-/// corrected and rounded from the remainder `2^t y - quotient q_0 < 2 q_0` (computed mod 2^52).
+/// arithmetic, eight lanes at a time, without reducing y: `2^t y / q_0 = 2^t frac(z q_1^-1 /
+/// q_0)`, read from the fraction bits 104..156 (U) of `z K` with the 156-bit constant
+/// `K = floor(2^156 (q_1^-1 mod q_0) / q_0)` in three 52-bit limbs (five IFMA products). `z K`
+/// is below `2^156 frac` by less than z < 2^52 units of 2^-156, 2^-57 of an output unit, while
+/// `2^t y / q_0` is at least `1 / (2 q_0) > 2^-51` from a tie, so rounding the computed value
+/// gives the exact result: `(U + 2^(51 - t)) >> (52 - t)` (the bits below U cannot carry the
+/// sum across a multiple of `2^(52 - t)`).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FusedRescaleCompress {
     q1: Modulus,
@@ -40,16 +44,13 @@ pub(crate) struct FusedRescaleCompress {
     ifma: Option<IfmaConstants>,
 }
 
-/// The constants of the IFMA path: `q_0`, `q_1^-1 mod q_0`, its 52-bit Shoup constant and
-/// `R = floor(2^(52 + t) / q_0)`, with the CPU-feature token.
+/// The constant of the IFMA path, `K` in 52-bit limbs (least significant first), with the
+/// CPU-feature token.
 #[cfg(target_arch = "x86_64")]
 #[derive(Debug, Clone, Copy)]
 struct IfmaConstants {
     simd: ckks::ring::simd::Ifma,
-    q0: u64,
-    inv: u64,
-    inv_shoup52: u64,
-    r52: u64,
+    k: [u64; 3],
 }
 
 impl FusedRescaleCompress {
@@ -74,15 +75,10 @@ impl FusedRescaleCompress {
             offset: q0.value(),
             inv,
             bits,
-            // Both constants are below 2^52: inv < q_0, and 2^(52 + t) / q_0 < 2^52 for
-            // 2^t < q_0.
             #[cfg(target_arch = "x86_64")]
             ifma: ckks::ring::simd::Ifma::try_new().map(|simd| IfmaConstants {
                 simd,
-                q0: q0.value(),
-                inv,
-                inv_shoup52: ((u128::from(inv) << 52) / u128::from(q0.value())) as u64,
-                r52: ((1u128 << (52 + bits)) / u128::from(q0.value())) as u64,
+                k: fraction_limbs(inv, q0.value()),
             }),
         })
     }
@@ -162,13 +158,12 @@ impl FusedRescaleCompress {
             || {
                 let (f, ifma) = (simd.avx512f, simd.avx512ifma);
                 let splat = |v: u64| f._mm512_set1_epi64(v as i64);
-                let (q0, q1) = (splat(c.q0), splat(self.q1.value()));
+                let q1 = splat(self.q1.value());
                 let (half1, offset) = (splat(self.q1.value() / 2), splat(self.offset));
-                let (inv, inv_shoup) = (splat(c.inv), splat(c.inv_shoup52));
-                let (r52, one) = (splat(c.r52), splat(1));
-                let mask52 = splat((1 << 52) - 1);
+                let [k0, k1, k2] = c.k.map(splat);
+                let half = splat(1 << (51 - self.bits));
                 let mask_t = splat((1 << self.bits) - 1);
-                let shift_t = splat(u64::from(self.bits));
+                let shift = splat(u64::from(52 - self.bits));
                 let zero = f._mm512_setzero_si512();
                 let (low8, _) = low.as_chunks::<8>();
                 let (high8, _) = high.as_chunks::<8>();
@@ -191,27 +186,15 @@ impl FusedRescaleCompress {
                     let z = f._mm512_mask_add_epi64(z, above, z, q1);
                     // + e q1, exact mod 2^52, all the IFMA products below read of z.
                     let z = ifma._mm512_madd52lo_epu64(z, e, q1);
-                    // y = z q1^-1 mod q0 (Shoup: the remainder is in [0, 2 q0)).
-                    let quot = ifma._mm512_madd52hi_epu64(zero, z, inv_shoup);
-                    let rem = f._mm512_sub_epi64(
-                        ifma._mm512_madd52lo_epu64(zero, z, inv),
-                        ifma._mm512_madd52lo_epu64(zero, quot, q0),
-                    );
-                    let rem = f._mm512_and_si512(rem, mask52);
-                    let y = f._mm512_min_epu64(rem, f._mm512_sub_epi64(rem, q0));
-                    // floor(2^t y / q0) or one below, its remainder, then rounding.
-                    let quot = ifma._mm512_madd52hi_epu64(zero, y, r52);
-                    let rem = f._mm512_sub_epi64(
-                        f._mm512_sllv_epi64(y, shift_t),
-                        ifma._mm512_madd52lo_epu64(zero, quot, q0),
-                    );
-                    let rem = f._mm512_and_si512(rem, mask52);
-                    let short = f._mm512_cmpge_epu64_mask(rem, q0);
-                    let quot = f._mm512_mask_add_epi64(quot, short, quot, one);
-                    let rem = f._mm512_mask_sub_epi64(rem, short, rem, q0);
-                    let up = f._mm512_cmpgt_epu64_mask(f._mm512_add_epi64(rem, rem), q0);
-                    let quot = f._mm512_mask_add_epi64(quot, up, quot, one);
-                    let result = f._mm512_and_si512(quot, mask_t);
+                    // U = bits 104..156 of z K: hi(z k0) + z k1 + 2^52 z k2, carried.
+                    let middle =
+                        ifma._mm512_madd52lo_epu64(ifma._mm512_madd52hi_epu64(zero, z, k0), z, k1);
+                    let carry = f._mm512_srli_epi64::<52>(middle);
+                    let u = ifma._mm512_madd52hi_epu64(carry, z, k1);
+                    let u = ifma._mm512_madd52lo_epu64(u, z, k2);
+                    // round: (U + 2^(51 - t)) >> (52 - t), U taken mod 2^52.
+                    let rounded = f._mm512_srlv_epi64(f._mm512_add_epi64(u, half), shift);
+                    let result = f._mm512_and_si512(rounded, mask_t);
                     match (&mut sink, &tables) {
                         (Sink::Packed(dst, _), Some(tables)) => tables.store(f, result, dst, i),
                         (Sink::Values(out), _) => {
@@ -262,6 +245,20 @@ impl FusedRescaleCompress {
         ckks::wire::bitpack::pack_into(out, values, 1 << self.bits)?;
         Ok(())
     }
+}
+
+/// `floor(2^156 inv / q)` for `inv < q < 2^50`, in three 52-bit limbs (least significant first):
+/// long division, one limb at a time.
+#[cfg(target_arch = "x86_64")]
+fn fraction_limbs(inv: u64, q: u64) -> [u64; 3] {
+    let (q, mut rest) = (u128::from(q), u128::from(inv));
+    let mut limbs = [0u64; 3];
+    for limb in limbs.iter_mut().rev() {
+        let shifted = rest << 52;
+        *limb = (shifted / q) as u64;
+        rest = shifted % q;
+    }
+    limbs
 }
 
 /// The targets of one block finished on AVX-512 IFMA for two primes q_1 < q_0 < 2^50: the bias
