@@ -23,6 +23,21 @@ const MAX_SOURCES: usize = 3;
 /// A disabled table entry: lane 0 shifted out entirely.
 const OFF: u64 = 64;
 
+/// One lazily built table per width t in 0..=64 (`None` where the width is not supported).
+type PerWidth<T> = [OnceLock<Option<T>>; 65];
+
+/// The table of width `bits` in `cache`, built by `make` on first use.
+fn built_once<T>(
+    cache: &'static PerWidth<T>,
+    bits: u32,
+    make: impl FnOnce(u32) -> Option<T>,
+) -> Option<&'static T> {
+    cache
+        .get(bits as usize)?
+        .get_or_init(|| make(bits))
+        .as_ref()
+}
+
 /// Permutation and shift tables packing groups of eight values of t bits into t bytes.
 #[derive(Clone, Copy)]
 pub struct GroupPacker {
@@ -36,11 +51,8 @@ pub struct GroupPacker {
 impl GroupPacker {
     /// The packer for t = `bits`, built once per width; `None` without AVX-512 or for t < 32.
     pub fn for_bits(bits: u32) -> Option<&'static Self> {
-        static PACKERS: [OnceLock<Option<GroupPacker>>; 65] = [const { OnceLock::new() }; 65];
-        PACKERS
-            .get(bits as usize)?
-            .get_or_init(|| Self::new(bits))
-            .as_ref()
+        static PACKERS: PerWidth<GroupPacker> = [const { OnceLock::new() }; 65];
+        built_once(&PACKERS, bits, Self::new)
     }
 
     /// The tables for t = `bits`, or `None` without AVX-512 or when a word would need more than
@@ -178,11 +190,8 @@ impl GroupUnpacker {
     /// The unpacker for t = `bits`, built once per width; `None` without AVX-512 or for t
     /// outside 1..=64.
     pub(crate) fn for_bits(bits: u32) -> Option<&'static Self> {
-        static UNPACKERS: [OnceLock<Option<GroupUnpacker>>; 65] = [const { OnceLock::new() }; 65];
-        UNPACKERS
-            .get(bits as usize)?
-            .get_or_init(|| Self::new(bits))
-            .as_ref()
+        static UNPACKERS: PerWidth<GroupUnpacker> = [const { OnceLock::new() }; 65];
+        built_once(&UNPACKERS, bits, Self::new)
     }
 
     fn new(bits: u32) -> Option<Self> {
@@ -200,9 +209,6 @@ impl GroupUnpacker {
             // Word k + 1 exists in the window whenever the value reaches into it (t i + t <=
             // 8 t <= 512); when it does not, the shift drops it (s = 0) or the mask does.
             *l = if *r == 0 { OFF } else { 64 - *r };
-            if *k + 1 > 7 && *r + t > 64 {
-                return None;
-            }
         }
         Some(Self {
             simd,

@@ -417,20 +417,8 @@ impl pulp::NullaryFnOnce for TargetTask<'_> {
             let e0 = f._mm512_mask_add_epi64(e, negative, e, q0);
             let e1 = f._mm512_mask_add_epi64(e, negative, e, q1);
             let simd = k.simd;
-            let x0 = add_mod(simd, v(*x0), v(*b0), q0);
-            let x0 = add_mod(
-                simd,
-                x0,
-                ckks::ring::simd::mul_shoup52(simd, e0, (f0, f0s), q0),
-                q0,
-            );
-            let x1 = add_mod(simd, v(*x1), v(*b1), q1);
-            let x1 = add_mod(
-                simd,
-                x1,
-                ckks::ring::simd::mul_shoup52(simd, e1, (f1, f1s), q1),
-                q1,
-            );
+            let x0 = with_bias_and_noise(simd, (v(*x0), v(*b0)), e0, (f0, f0s), q0);
+            let x1 = with_bias_and_noise(simd, (v(*x1), v(*b1)), e1, (f1, f1s), q1);
             // z = x0 + q0 - [x1]_(q1) in (0, 2 q0 + q1) < 2^52, then y = z q1^-1 mod q0.
             let above = f._mm512_cmpgt_epu64_mask(x1, half1);
             let z = f._mm512_sub_epi64(f._mm512_add_epi64(x0, q0), x1);
@@ -440,6 +428,21 @@ impl pulp::NullaryFnOnce for TargetTask<'_> {
         }
         done
     }
+}
+
+/// `x + b + F e mod q` for x, b, e in [0, q) and F with its Shoup constant (one row of
+/// [`TargetRescale`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn with_bias_and_noise(
+    simd: ckks::ring::simd::Ifma,
+    (x, b): (core::arch::x86_64::__m512i, core::arch::x86_64::__m512i),
+    e: core::arch::x86_64::__m512i,
+    factor: (core::arch::x86_64::__m512i, core::arch::x86_64::__m512i),
+    q: core::arch::x86_64::__m512i,
+) -> core::arch::x86_64::__m512i {
+    let scaled = ckks::ring::simd::mul_shoup52(simd, e, factor, q);
+    add_mod(simd, add_mod(simd, x, b, q), scaled, q)
 }
 
 /// Where the IFMA path writes: compressed values, or their packed bytes.
