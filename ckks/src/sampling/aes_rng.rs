@@ -1,8 +1,8 @@
 //! A fast CSPRNG for bulk secret sampling: AES-256 in counter mode behind [`RngCore`].
 //!
 //! The server samples a fresh ternary polynomial and n error coefficients for every result
-//! ciphertext (about 25 KiB of randomness each at n = 4096). With AES-NI the AES-256-CTR stream
-//! is produced about 2.5x faster than ChaCha12 (`docs/benchmarks.md`, "PRG"); its security is
+//! ciphertext (about 25 KiB of randomness each at n = 4096). With VAES the AES-256-CTR stream
+//! is produced about 3.7x faster than ChaCha12 (`docs/benchmarks.md`, "PRG"); its security is
 //! that of AES-256 as a PRF (the stream of one key is at most 2^64 blocks here, far below any
 //! distinguishing bound). Where AES-NI is missing (wasm32) the `aes` crate falls back to a
 //! constant-time bitsliced software AES, which is slower than ChaCha: callers there keep
