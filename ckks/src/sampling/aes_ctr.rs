@@ -34,7 +34,7 @@ pub(crate) struct Aes256Ctr64 {
     /// The block counter of the next block (big-endian in the last eight bytes).
     counter: u64,
     /// Keystream of the last buffered run, of which the last `spare_len` bytes are unused.
-    spare: Box<[u8; RUN_BYTES]>,
+    spare: [u8; RUN_BYTES],
     spare_len: usize,
 }
 
@@ -51,7 +51,7 @@ impl Aes256Ctr64 {
             cipher: aes::Aes256Enc::new(key.into()),
             prefix: head,
             counter: u64::from_be_bytes(start),
-            spare: Box::new([0; RUN_BYTES]),
+            spare: [0; RUN_BYTES],
             spare_len: 0,
         }
     }

@@ -38,6 +38,7 @@ pub use aes_rng::{AesCtrRng, RNG_DOMAIN};
 
 use std::sync::Arc;
 
+use aes_ctr::Aes256Ctr64;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, SeedableRng};
 use zeroize::{Zeroize, Zeroizing};
@@ -69,8 +70,6 @@ const CANDIDATES_PER_CHUNK: usize = 512;
 
 /// Candidates read together when filling a row (16 W bytes of stream for W-byte candidates).
 const GROUP: usize = 16;
-
-use aes_ctr::Aes256Ctr64;
 
 /// A ChaCha20 generator seeded with 32 bytes of operating-system (or, on wasm32, browser
 /// `crypto.getRandomValues`) entropy.
